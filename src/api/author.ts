@@ -1,0 +1,44 @@
+/** `new` and `merge`: write migration files that revise the current head(s). */
+import { IdemError } from '../errors.ts';
+import { scanMigrations } from '../files/migration-files.ts';
+import { writeMigration } from '../files/migration-writer.ts';
+import { RevisionGraph } from '../graph/revision-graph.ts';
+import { resolveConfig, type IdemOptions } from './config.ts';
+import { existsSync } from 'node:fs';
+
+export interface WrittenMigration {
+  path: string;
+  revision: string;
+  revises: string[];
+}
+
+/** A new migration revising every current head (one, unless the graph has branches). */
+export async function newMigration(options: IdemOptions & { description: string }): Promise<WrittenMigration> {
+  const config = await resolveConfig(options);
+  const graph = existsSync(config.dir) ? graphOf(await scanMigrations(config.dir)) : RevisionGraph.build([]);
+  const heads = graph.heads();
+  if (heads.length > 1) {
+    throw new IdemError('GRAPH_MULTIPLE_HEADS', `${heads.length} heads: ${heads.join(', ')}; a new migration would not know which to revise`, {
+      data: { heads }, hint: `merge them first: \`idem merge ${heads.join(' ')} -m "merge heads"\``,
+    });
+  }
+  const written = await writeMigration(config.dir, { description: options.description, revises: heads });
+  return { ...written, revises: heads };
+}
+
+/** A migration revising several revisions (usually the heads), joining the branches. */
+export async function merge(options: IdemOptions & { revisions: string[]; description: string }): Promise<WrittenMigration> {
+  const config = await resolveConfig(options);
+  const graph = graphOf(await scanMigrations(config.dir));
+  if (!options.revisions || options.revisions.length < 2) {
+    throw new IdemError('USAGE', 'merge needs at least two revisions', { hint: `run \`idem merge ${graph.heads().join(' ') || '<rev> <rev>'} -m "merge heads"\`` });
+  }
+  const revises = [...new Set(options.revisions.map((r) => graph.resolve(r)))];
+  if (revises.length < 2) throw new IdemError('USAGE', 'merge needs two different revisions', { hint: 'name each head once' });
+  const written = await writeMigration(config.dir, { description: options.description, revises });
+  return { ...written, revises };
+}
+
+function graphOf(files: Awaited<ReturnType<typeof scanMigrations>>): RevisionGraph {
+  return RevisionGraph.build(files.map((f) => ({ revision: f.revision, revises: f.revises, description: f.description, file: f.file })));
+}

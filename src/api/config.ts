@@ -1,0 +1,104 @@
+/**
+ * Where the database and the migrations are: `url` from the option, else
+ * DATABASE_URL, else a config file (idem.config.ts|js|json in the working
+ * directory), else an embedded SQLite file there. The same for the CLI and
+ * for `await up()` at application start.
+ */
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { IdemError } from '../errors.ts';
+import type { EventSink } from '../runner/events.ts';
+
+export interface IdemOptions {
+  /** Connection URL: sqlite:<path>, postgres://…, mysql://…, mariadb://… */
+  url?: string;
+  /** The migrations folder; default ./migrations. */
+  dir?: string;
+  /** Where relative paths and the config file are looked up; default process.cwd(). */
+  cwd?: string;
+  /** Drift, a database ahead of the code and edited migrations are errors. */
+  strict?: boolean;
+  /** How long to wait for another runner's lock; default 60 s. */
+  lockTimeoutMs?: number;
+  /** Receives every event of the run (the same facts `--json` prints). */
+  onEvent?: EventSink;
+  /** Environment to read DATABASE_URL from; default process.env. */
+  env?: Record<string, string | undefined>;
+}
+
+export interface ResolvedConfig {
+  url: string;
+  /** Where the URL came from, for messages. */
+  urlSource: 'option' | 'DATABASE_URL' | 'config file' | 'default';
+  dir: string;
+  cwd: string;
+  strict: boolean;
+  lockTimeoutMs: number;
+  emit: EventSink;
+}
+
+export const CONFIG_FILES = ['idem.config.ts', 'idem.config.js', 'idem.config.mjs', 'idem.config.json'] as const;
+export const DEFAULT_DATABASE_FILE = 'idem.db';
+
+interface ConfigFile {
+  url?: string;
+  dir?: string;
+  strict?: boolean;
+}
+
+export async function resolveConfig(options: IdemOptions = {}): Promise<ResolvedConfig> {
+  const cwd = resolve(options.cwd ?? process.cwd());
+  const env = options.env ?? process.env;
+  const file = await readConfigFile(cwd);
+  let url: string;
+  let urlSource: ResolvedConfig['urlSource'];
+  if (options.url) [url, urlSource] = [options.url, 'option'];
+  else if (env.DATABASE_URL) [url, urlSource] = [env.DATABASE_URL, 'DATABASE_URL'];
+  else if (file?.url) [url, urlSource] = [file.url, 'config file'];
+  else [url, urlSource] = [`sqlite:${join(cwd, DEFAULT_DATABASE_FILE)}`, 'default'];
+  return {
+    url,
+    urlSource,
+    dir: resolve(cwd, options.dir ?? file?.dir ?? 'migrations'),
+    cwd,
+    strict: options.strict ?? file?.strict ?? false,
+    lockTimeoutMs: options.lockTimeoutMs ?? 60_000,
+    emit: options.onEvent ?? (() => {}),
+  };
+}
+
+async function readConfigFile(cwd: string): Promise<ConfigFile | undefined> {
+  const name = CONFIG_FILES.find((f) => existsSync(join(cwd, f)));
+  if (!name) return undefined;
+  const path = join(cwd, name);
+  let value: unknown;
+  try {
+    if (name.endsWith('.json')) {
+      value = JSON.parse(await readFile(path, 'utf8'));
+    } else {
+      const module = await import(pathToFileURL(path).href) as { default?: unknown };
+      value = module.default;
+    }
+  } catch (error) {
+    throw new IdemError('CONFIG', `cannot load the config file ${name}: ${(error as Error).message}`, {
+      cause: error, hint: `fix ${name} (it must ${name.endsWith('.json') ? 'be valid JSON' : 'export default { url, dir }'}), or remove it`,
+    });
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new IdemError('CONFIG', `the config file ${name} does not ${name.endsWith('.json') ? 'hold an object' : 'export default an object'}`, {
+      hint: 'write it as { "url": "sqlite:./app.db", "dir": "migrations" }',
+    });
+  }
+  const config = value as Record<string, unknown>;
+  for (const key of ['url', 'dir'] as const) {
+    if (config[key] !== undefined && typeof config[key] !== 'string') {
+      throw new IdemError('CONFIG', `the config file ${name}: "${key}" must be a string`, { hint: `set "${key}" to a string or remove it` });
+    }
+  }
+  if (config.strict !== undefined && typeof config.strict !== 'boolean') {
+    throw new IdemError('CONFIG', `the config file ${name}: "strict" must be true or false`, { hint: 'set "strict" to a boolean or remove it' });
+  }
+  return config as ConfigFile;
+}

@@ -1,0 +1,60 @@
+/**
+ * The pieces every command needs: the migration files and their graph (read
+ * without importing any module), and, when asked, a database session with
+ * its version table.
+ */
+import { parseConnectionUrl } from '../dialect/connection-url.ts';
+import { openSession } from '../dialect/connect.ts';
+import type { DialectSession } from '../dialect/dialect.ts';
+import { scanMigrations, type MigrationFile } from '../files/migration-files.ts';
+import { RevisionGraph } from '../graph/revision-graph.ts';
+import { VERSION_TABLE, VersionTable, type AppliedRevision } from '../runner/version-table.ts';
+import type { ResolvedConfig } from './config.ts';
+
+export interface Project {
+  config: ResolvedConfig;
+  files: Map<string, MigrationFile>;
+  graph: RevisionGraph;
+}
+
+export async function loadProject(config: ResolvedConfig): Promise<Project> {
+  const list = await scanMigrations(config.dir);
+  const graph = RevisionGraph.build(list.map((f) => ({ revision: f.revision, revises: f.revises, description: f.description, file: f.file })));
+  return { config, files: new Map(list.map((f) => [f.revision, f])), graph };
+}
+
+export interface Database {
+  session: DialectSession;
+  versions: VersionTable;
+}
+
+export async function openDatabase(config: ResolvedConfig): Promise<Database> {
+  const target = parseConnectionUrl(config.url, config.cwd);
+  const session = await openSession(target, [VERSION_TABLE]);
+  return { session, versions: new VersionTable(session) };
+}
+
+/** Run `work` with a database, closing it whatever happens. */
+export async function withDatabase<T>(config: ResolvedConfig, work: (db: Database) => Promise<T>): Promise<T> {
+  const db = await openDatabase(config);
+  try {
+    return await work(db);
+  } finally {
+    await db.session.close();
+  }
+}
+
+/** Applied revisions the code does not know: a stale build, or a database ahead of it. */
+export function unknownRevisions(project: Project, applied: AppliedRevision[]): AppliedRevision[] {
+  return applied.filter((a) => !project.graph.has(a.revision));
+}
+
+/** Applied revisions whose file changed since (checksums ignore line endings and trailing spaces). */
+export function editedRevisions(project: Project, applied: AppliedRevision[]): Array<{ revision: string; file: string }> {
+  const edited: Array<{ revision: string; file: string }> = [];
+  for (const a of applied) {
+    const file = project.files.get(a.revision);
+    if (file && a.how === 'applied' && file.checksum !== a.checksum) edited.push({ revision: a.revision, file: file.file });
+  }
+  return edited;
+}

@@ -1,0 +1,175 @@
+/**
+ * Declared against actual, in the engine's own terms. Every comparison
+ * returns the differences as data (object, field, declared, actual): that is
+ * drift, printed with both shapes, never silently skipped.
+ */
+import type { TypeMapper } from '../dialect/dialect.ts';
+import type { ColumnMap, ColumnSpec, TableOptions } from '../plan/column-spec.ts';
+import type { Difference } from '../plan/migration-context.ts';
+import type { CatalogColumn, CatalogTable, ColumnTypeInfo } from './snapshot.ts';
+import { findColumn, sameColumnSet } from './snapshot.ts';
+
+/** A type as a person reads it: `varchar(255)`. */
+export function describeType(info: ColumnTypeInfo): string {
+  return info.raw;
+}
+
+export function sameType(declared: ColumnTypeInfo, actual: ColumnTypeInfo): boolean {
+  if (declared.type === null || actual.type === null) return declared.raw === actual.raw;
+  if (declared.type !== actual.type) return false;
+  switch (declared.type) {
+    case 'string':
+      return declared.length === undefined || actual.length === undefined || declared.length === actual.length;
+    case 'binary':
+      return declared.length === undefined || actual.length === undefined || declared.length === actual.length;
+    case 'decimal':
+      return (declared.precision ?? null) === (actual.precision ?? null) && (declared.scale ?? 0) === (actual.scale ?? 0);
+    case 'timestamp':
+      return (declared.withTimezone ?? false) === (actual.withTimezone ?? false);
+    default:
+      return true;
+  }
+}
+
+/** Is `columns` covered by a unique key (constraint, unique index or the primary key) of exactly those columns? */
+export function hasUniqueKey(table: CatalogTable, columns: readonly string[]): boolean {
+  if (sameColumnSet(table.primaryKey, columns)) return true;
+  return table.indexes.some((i) => i.unique && !i.partial && sameColumnSet(i.columns, columns));
+}
+
+export interface ColumnContext {
+  /** The column belongs to the declared primary key (inline or table-level). */
+  inPrimaryKey: boolean;
+}
+
+/** The fields of one column that differ; only declared fields are judged (an undeclared default is not drift). */
+export function compareColumn(
+  types: TypeMapper, objectName: string, spec: ColumnSpec, actual: CatalogColumn, table: CatalogTable, context: ColumnContext,
+): Difference[] {
+  const differences: Difference[] = [];
+  const declaredType = types.declaredType(spec);
+  if (!sameType(declaredType, actual.type)) {
+    differences.push({ object: objectName, field: 'type', declared: describeType(declaredType), actual: describeType(actual.type) });
+  }
+  const declaredNullable = context.inPrimaryKey ? false : spec.nullable ?? true;
+  if (declaredNullable !== actual.nullable) {
+    differences.push({ object: objectName, field: 'nullable', declared: declaredNullable, actual: actual.nullable });
+  }
+  if (spec.default !== undefined) {
+    const declaredDefault = types.normalizeDefault(types.defaultSql(spec.default, spec));
+    const actualDefault = types.normalizeDefault(actual.default);
+    if (declaredDefault !== actualDefault) {
+      differences.push({ object: objectName, field: 'default', declared: declaredDefault, actual: actualDefault });
+    }
+  }
+  if (spec.autoIncrement === true && !actual.autoIncrement) {
+    differences.push({ object: objectName, field: 'autoIncrement', declared: true, actual: false });
+  }
+  const isPrimary = table.primaryKey.includes(actual.name);
+  if (context.inPrimaryKey !== isPrimary) {
+    differences.push({ object: objectName, field: 'primaryKey', declared: context.inPrimaryKey, actual: isPrimary });
+  }
+  if (spec.unique === true && !hasUniqueKey(table, [actual.name])) {
+    differences.push({ object: objectName, field: 'unique', declared: true, actual: false });
+  }
+  return differences;
+}
+
+export function declaredPrimaryKey(columns: ColumnMap, options: TableOptions): string[] {
+  if (options.primaryKey && options.primaryKey.length > 0) return options.primaryKey;
+  return Object.entries(columns).filter(([, spec]) => spec.primaryKey === true).map(([name]) => name);
+}
+
+/** A whole declared table against the one the database has: columns, primary key, keys. */
+export function compareTable(types: TypeMapper, name: string, columns: ColumnMap, options: TableOptions, actual: CatalogTable): Difference[] {
+  const differences: Difference[] = [];
+  const primaryKey = declaredPrimaryKey(columns, options);
+  for (const [column, spec] of Object.entries(columns)) {
+    const existing = findColumn(actual, column);
+    if (!existing) {
+      differences.push({ object: `${name}.${column}`, field: 'exists', declared: true, actual: false });
+      continue;
+    }
+    differences.push(...compareColumn(types, `${name}.${column}`, spec, existing, actual, { inPrimaryKey: primaryKey.includes(column) }));
+  }
+  for (const column of actual.columns) {
+    if (!(column.name in columns)) {
+      differences.push({ object: `${name}.${column.name}`, field: 'exists', declared: false, actual: true });
+    }
+  }
+  if (primaryKey.length > 1 && !sameColumnSet(primaryKey, actual.primaryKey)) {
+    differences.push({ object: name, field: 'primaryKey', declared: primaryKey, actual: actual.primaryKey });
+  }
+  for (const unique of options.unique ?? []) {
+    if (!hasUniqueKey(actual, unique.columns)) {
+      differences.push({ object: `${name}.${unique.name ?? unique.columns.join('_')}`, field: 'unique', declared: unique.columns, actual: null });
+    }
+  }
+  return differences;
+}
+
+/** A column as the catalog describes it, in declaration terms (for rebuilds and for printing). */
+export function columnAsSpec(column: CatalogColumn, table: CatalogTable): ColumnSpec {
+  const spec: ColumnSpec = { sqlType: column.type.raw, nullable: column.nullable };
+  if (column.default !== null) spec.default = { sql: column.default };
+  if (table.primaryKey.length === 1 && table.primaryKey[0] === column.name) spec.primaryKey = true;
+  if (column.autoIncrement) spec.autoIncrement = true;
+  return spec;
+}
+
+const TYPE_FIELDS = ['type', 'length', 'precision', 'scale', 'withTimezone', 'sqlType'] as const;
+
+/**
+ * The column as it will be after `changes`: the catalog's column with the
+ * declared fields replaced. A change of any type field restates the type in
+ * portable terms, so `{ length: 512 }` on varchar(255) gives varchar(512).
+ */
+export function mergeColumnChanges(column: CatalogColumn, table: CatalogTable, changes: ColumnSpec): ColumnSpec {
+  const base = columnAsSpec(column, table);
+  if (TYPE_FIELDS.some((f) => changes[f] !== undefined) && changes.sqlType === undefined && column.type.type !== null) {
+    delete base.sqlType;
+    base.type = column.type.type;
+    if (column.type.length !== undefined) base.length = column.type.length;
+    if (column.type.precision !== undefined) base.precision = column.type.precision;
+    if (column.type.scale !== undefined) base.scale = column.type.scale;
+    if (column.type.withTimezone !== undefined) base.withTimezone = column.type.withTimezone;
+    if (changes.type !== undefined && changes.type !== column.type.type) {
+      delete base.length; delete base.precision; delete base.scale; delete base.withTimezone;
+    }
+  }
+  const merged: ColumnSpec = { ...base, ...changes };
+  if (changes.default === undefined && base.default !== undefined) merged.default = base.default;
+  return merged;
+}
+
+/** The fields of `changes` that differ from the column as it is: what alterColumn must apply. */
+export function columnChangesNeeded(types: TypeMapper, column: CatalogColumn, table: CatalogTable, changes: ColumnSpec): { needed: ColumnSpec; differences: Difference[] } {
+  const merged = mergeColumnChanges(column, table, changes);
+  const object = `${table.name}.${column.name}`;
+  const needed: ColumnSpec = {};
+  const differences: Difference[] = [];
+  if (TYPE_FIELDS.some((f) => changes[f] !== undefined)) {
+    const declared = types.declaredType(merged);
+    if (!sameType(declared, column.type)) {
+      for (const f of TYPE_FIELDS) if (merged[f] !== undefined) (needed as Record<string, unknown>)[f] = merged[f];
+      differences.push({ object, field: 'type', declared: declared.raw, actual: column.type.raw });
+    }
+  }
+  if (changes.nullable !== undefined && changes.nullable !== column.nullable) {
+    needed.nullable = changes.nullable;
+    differences.push({ object, field: 'nullable', declared: changes.nullable, actual: column.nullable });
+  }
+  if (changes.default !== undefined) {
+    const declared = types.normalizeDefault(changes.default === null ? null : types.defaultSql(changes.default, merged));
+    const actual = types.normalizeDefault(column.default);
+    if (declared !== actual) {
+      needed.default = changes.default;
+      differences.push({ object, field: 'default', declared, actual });
+    }
+  }
+  if (changes.unique !== undefined && changes.unique !== hasUniqueKey(table, [column.name])) {
+    needed.unique = changes.unique;
+    differences.push({ object, field: 'unique', declared: changes.unique, actual: !changes.unique });
+  }
+  return { needed, differences };
+}

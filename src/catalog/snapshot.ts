@@ -1,0 +1,92 @@
+/**
+ * What the database has, read from its catalog, in portable terms. Each
+ * dialect's catalog reader fills these; `compare-shape.ts` judges declared
+ * against actual with them. Names are as the engine stores them.
+ */
+import type { ColumnType, ReferentialAction } from '../plan/column-spec.ts';
+
+/** A column type in portable terms plus the engine's own spelling. */
+export interface ColumnTypeInfo {
+  /** null when the engine's type has no portable name (the raw text still compares). */
+  type: ColumnType | null;
+  length?: number;
+  precision?: number;
+  scale?: number;
+  withTimezone?: boolean;
+  /** The engine's own spelling, lower-cased: `varchar(255)`, `int`, `timestamptz`. */
+  raw: string;
+}
+
+export interface CatalogColumn {
+  name: string;
+  type: ColumnTypeInfo;
+  nullable: boolean;
+  /** The default as SQL text, as the engine reports it; null when none. */
+  default: string | null;
+  autoIncrement: boolean;
+}
+
+export interface CatalogIndex {
+  name: string;
+  columns: string[];
+  unique: boolean;
+  /**
+   * Where the index comes from: created by CREATE INDEX, backing a UNIQUE
+   * constraint, or backing the primary key. Only `index` can be dropped with
+   * DROP INDEX everywhere.
+   */
+  origin: 'index' | 'unique' | 'primaryKey';
+  /** The engine's CREATE INDEX text where it keeps one (SQLite), to recreate it verbatim on a rebuild. */
+  sql?: string;
+  /** A partial or expression index: never equal by shape to a plain declared one. */
+  partial?: boolean;
+  /**
+   * The engine's own name when `name` is the constraint's instead: SQLite
+   * names the index behind `CONSTRAINT uq_x UNIQUE (a)` `sqlite_autoindex_t_1`.
+   */
+  engineName?: string;
+}
+
+export interface CatalogForeignKey {
+  /** null where the engine keeps no name (SQLite foreign keys declared without CONSTRAINT). */
+  name: string | null;
+  columns: string[];
+  refTable: string;
+  refColumns: string[];
+  onDelete: ReferentialAction;
+  onUpdate: ReferentialAction;
+}
+
+export interface CatalogTable {
+  name: string;
+  columns: CatalogColumn[];
+  primaryKey: string[];
+  /** Every index, including those backing unique constraints and the primary key. */
+  indexes: CatalogIndex[];
+  foreignKeys: CatalogForeignKey[];
+  /** The table's own DDL where the engine keeps it (SQLite); used by table rebuilds. */
+  sql?: string;
+}
+
+export interface CatalogSnapshot {
+  tables: Map<string, CatalogTable>;
+}
+
+export function findColumn(table: CatalogTable, name: string): CatalogColumn | undefined {
+  return table.columns.find((c) => c.name === name);
+}
+
+/** Unique indexes and constraints, the primary key included, as column sets. */
+export function uniqueKeys(table: CatalogTable): CatalogIndex[] {
+  return table.indexes.filter((i) => i.unique);
+}
+
+export function sameColumns(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((c, i) => c === b[i]);
+}
+
+export function sameColumnSet(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  const set = new Set(a);
+  return b.every((c) => set.has(c));
+}

@@ -1,0 +1,111 @@
+/**
+ * Output: one line per operation marked applied / skipped / drift, a summary
+ * per migration and per run; or, under --json, every event as one JSON
+ * object per line. Events go to stdout; errors and warnings to stderr in
+ * human mode (so `idem status` output stays pipeable).
+ */
+import { describeCause, type IdemError } from '../errors.ts';
+import type { IdemEvent } from '../runner/events.ts';
+
+export interface Output {
+  event(event: IdemEvent): void;
+  error(error: IdemError): void;
+  /** A free-form line for listings (status, history); JSON mode passes structured records instead. */
+  line(text: string): void;
+  record(record: Record<string, unknown>): void;
+}
+
+export interface OutputOptions {
+  json: boolean;
+  quiet: boolean;
+  stdout?: (text: string) => void;
+  stderr?: (text: string) => void;
+}
+
+export function createOutput(options: OutputOptions): Output {
+  const out = options.stdout ?? ((t: string) => process.stdout.write(t));
+  const err = options.stderr ?? ((t: string) => process.stderr.write(t));
+  if (options.json) {
+    return {
+      event: (e) => out(`${JSON.stringify(e)}\n`),
+      error: (e) => out(`${JSON.stringify(errorEvent(e))}\n`),
+      line: () => {},
+      record: (r) => out(`${JSON.stringify(r)}\n`),
+    };
+  }
+  return {
+    event(e) {
+      const text = humanEvent(e, options.quiet);
+      if (text === null) return;
+      (e.event === 'warning' ? err : out)(`${text}\n`);
+    },
+    error: (e) => err(`${humanError(e)}\n`),
+    line: (t) => out(`${t}\n`),
+    record: () => {},
+  };
+}
+
+export function errorEvent(e: IdemError): IdemEvent {
+  const cause = describeCause(e.cause);
+  return {
+    event: 'error', code: e.code, message: e.message,
+    ...(e.revision ? { revision: e.revision } : {}),
+    ...(e.operation ? { op: e.operation.kind, target: e.operation.target } : {}),
+    ...(e.sql ? { sql: e.sql } : {}),
+    ...(cause ? { cause } : {}),
+    ...(e.hint ? { hint: e.hint } : {}),
+  };
+}
+
+const OUTCOME_WIDTH = 8;
+
+function humanEvent(e: IdemEvent, quiet: boolean): string | null {
+  switch (e.event) {
+    case 'begin':
+      return quiet ? null : `${e.direction === 'up' ? '>' : '<'} ${e.revision} ${e.direction}: ${e.description} (${e.file})`;
+    case 'op': {
+      if (quiet && e.outcome !== 'drift') return null;
+      const line = `  ${e.outcome.padEnd(OUTCOME_WIDTH)} ${e.op} ${e.target}${e.detail ? `  (${e.detail})` : ''}`;
+      if (e.outcome !== 'drift' || !e.differences?.length) return line;
+      return [line, ...e.differences.map((d) => `             ${d.object} ${d.field}: database has ${show(d.actual)}, migration declares ${show(d.declared)}`)].join('\n');
+    }
+    case 'migration':
+      return quiet ? null : `  ${e.revision} ${e.direction}: ${counts(e)} in ${e.ms} ms`;
+    case 'summary':
+      return quiet ? null : `  summary  ${e.table}: ${e.exists ? `${e.columns.length} columns (${e.columns.map((c) => c.name).join(', ')}), ${e.indexes.length} indexes, ${e.rows} rows` : 'does not exist'}`;
+    case 'log':
+      return quiet ? null : `  log      ${e.message}`;
+    case 'warning':
+      return `warning: ${e.message}${e.hint ? `\n  hint: ${e.hint}` : ''}`;
+    case 'stamp':
+      return quiet ? null : `${e.action === 'recorded' ? 'stamped' : 'unstamped'} ${e.revision}: ${e.description}`;
+    case 'done':
+      if (quiet) return null;
+      return e.migrations === 0
+        ? `${e.command}: nothing to do (${e.ms} ms)`
+        : `${e.command}: ${e.migrations} migration(s), ${counts(e)} in ${e.ms} ms`;
+    case 'error':
+      return null;
+  }
+}
+
+function counts(c: { applied: number; skipped: number; drift: number }): string {
+  return `${c.applied} applied, ${c.skipped} skipped, ${c.drift} drift`;
+}
+
+function show(value: unknown): string {
+  if (Array.isArray(value)) return `(${value.join(', ')})`;
+  if (value === null || value === undefined) return 'none';
+  return String(value);
+}
+
+export function humanError(e: IdemError): string {
+  const where = [e.revision, e.operation ? `${e.operation.kind} ${e.operation.target}` : undefined].filter(Boolean).join(' > ');
+  const lines = [`error: ${where && !e.message.startsWith(e.operation?.kind ?? '\u0000') ? `${where}: ` : e.revision ? `${e.revision} > ` : ''}${e.message}`];
+  if (e.sql) lines.push(`  sql:   ${e.sql.replace(/\s+/g, ' ').trim()}`);
+  const cause = describeCause(e.cause);
+  if (cause && !e.message.includes(cause)) lines.push(`  cause: ${cause}`);
+  if (e.hint) lines.push(`  hint:  ${e.hint}`);
+  if (e.code === 'INTERNAL') lines.push('  this is a bug in idem: please report it with the command you ran and this output');
+  return lines.join('\n');
+}

@@ -1,0 +1,98 @@
+/**
+ * What every engine provides, behind small interfaces (as Kysely's dialects
+ * do). Engine differences are capability flags and methods here, never
+ * `if (engine === ...)` in the runner.
+ */
+import type { CatalogSnapshot, CatalogTable, ColumnTypeInfo } from '../catalog/snapshot.ts';
+import type { ColumnSpec, DefaultValue } from '../plan/column-spec.ts';
+import type { Operation } from '../plan/operations.ts';
+
+/** One SQL statement with its bound parameters: the only shape SQL leaves idem in. */
+export interface Statement {
+  sql: string;
+  params: unknown[];
+}
+
+export interface ExecResult {
+  rowsAffected: number;
+}
+
+/** One connection to the database. Every statement idem sends goes through it. */
+export interface Driver {
+  query<Row = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<Row[]>;
+  execute(sql: string, params?: unknown[]): Promise<ExecResult>;
+  close(): Promise<void>;
+}
+
+export interface CatalogReader {
+  /** Every user table (idem's own excluded), read in as few queries as the engine allows. */
+  readAll(): Promise<CatalogSnapshot>;
+  /** Only these tables; absent ones are missing from the result. */
+  readTables(names: readonly string[]): Promise<Map<string, CatalogTable>>;
+  /** One cheap existence check (idem's own tables included), for the version table. */
+  hasTable(name: string): Promise<boolean>;
+}
+
+/**
+ * The run's lock: one runner at a time per database. It lives in the
+ * database session, so a killed runner never leaves it behind.
+ */
+export interface RunLock {
+  acquire(timeoutMs: number): Promise<void>;
+  release(): Promise<void>;
+}
+
+export interface TransactionControl {
+  begin(): Promise<void>;
+  commit(): Promise<void>;
+  rollback(): Promise<void>;
+}
+
+/** The portable types in the engine's own terms, both ways. */
+export interface TypeMapper {
+  /** The column type as written in DDL: `varchar(255)`. Throws OPERATION_INVALID for impossible specs. */
+  columnType(spec: ColumnSpec): string;
+  /** What the catalog would report for a declared column, to compare like with like. */
+  declaredType(spec: ColumnSpec): ColumnTypeInfo;
+  /** Parse the catalog's spelling into portable terms. */
+  parseType(raw: string): ColumnTypeInfo;
+  /** A default as SQL text in the engine's terms (for DDL and for comparing with the catalog). */
+  defaultSql(value: DefaultValue, spec: ColumnSpec): string;
+  /** Normalise a catalog default for comparison (strip casts, parentheses, quoting variants). */
+  normalizeDefault(sql: string | null): string | null;
+}
+
+/** Statements for operations, given what the catalog says about the table they touch. */
+export interface DdlCompiler {
+  compile(op: Exclude<Operation, { kind: 'executeIf' | 'sql' }>, table: CatalogTable | undefined): Statement[];
+  /** The version table, created if missing. */
+  createVersionTable(name: string): Statement[];
+}
+
+export interface DialectCapabilities {
+  /** DDL runs inside a transaction and rolls back with it (PostgreSQL, SQLite; not MySQL). */
+  transactionalDdl: boolean;
+  /** Longest identifier the engine accepts. */
+  maxIdentifierLength: number;
+}
+
+export interface DialectSession {
+  readonly dialect: DialectName;
+  readonly capabilities: DialectCapabilities;
+  readonly driver: Driver;
+  readonly catalog: CatalogReader;
+  readonly ddl: DdlCompiler;
+  readonly types: TypeMapper;
+  readonly lock: RunLock;
+  readonly transactions: TransactionControl;
+  quoteIdentifier(name: string): string;
+  /** Rewrite the portable `?` placeholders of user SQL into the engine's own. */
+  bindPlaceholders(sql: string): string;
+  /** Engine-specific classification of "it already exists" errors met in a race. */
+  isAlreadyExistsError(error: unknown): boolean;
+  /** Checks the engine defers to the end of a migration (SQLite: foreign keys). Throws to roll it back. */
+  verifyMigration(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export type DialectName = 'sqlite' | 'postgres' | 'mysql';

@@ -1,0 +1,64 @@
+/**
+ * A SQLite session: node:sqlite's connection with idem's catalog, DDL, types,
+ * lock and transactions around it.
+ */
+import { IdemError } from '../../errors.ts';
+import type { DialectSession } from '../dialect.ts';
+import { SqliteCatalogReader } from './sqlite-catalog.ts';
+import { SqliteDdlCompiler } from './sqlite-ddl.ts';
+import { openSqlite, type SqliteDriver } from './sqlite-driver.ts';
+import { SqliteRunLock, SqliteTransactions } from './sqlite-lock.ts';
+import { quoteSqliteIdentifier } from './sqlite-quote.ts';
+import { SqliteTypeMapper } from './sqlite-types.ts';
+
+/** Statements wait this long on another connection's lock before failing. */
+const BUSY_TIMEOUT_MS = 5_000;
+
+export interface SqliteSession extends DialectSession {
+  readonly driver: SqliteDriver;
+}
+
+export async function openSqliteSession(path: string, idemTables: string[]): Promise<SqliteSession> {
+  let driver: SqliteDriver;
+  try {
+    driver = openSqlite(path, BUSY_TIMEOUT_MS);
+  } catch (error) {
+    throw new IdemError('CONNECTION', `cannot open the SQLite database ${path}: ${(error as Error).message}`, {
+      cause: error, hint: 'check that the directory exists and is writable, and that the file is a SQLite database',
+    });
+  }
+  // Table rebuilds drop and recreate tables that others reference; enforcement
+  // cannot be switched inside a transaction, so it is off for idem's own
+  // connection and `verifyMigration` checks every key before each commit.
+  // https://www.sqlite.org/lang_altertable.html#otheralter
+  await driver.exec('PRAGMA foreign_keys = OFF');
+  const types = new SqliteTypeMapper();
+  const lock = new SqliteRunLock(driver, BUSY_TIMEOUT_MS);
+  return {
+    dialect: 'sqlite',
+    capabilities: { transactionalDdl: true, maxIdentifierLength: 1024 },
+    driver,
+    types,
+    catalog: new SqliteCatalogReader(driver, types, idemTables),
+    ddl: new SqliteDdlCompiler(types),
+    lock,
+    transactions: new SqliteTransactions(driver),
+    quoteIdentifier: quoteSqliteIdentifier,
+    bindPlaceholders: (sql) => sql, // SQLite's own placeholder is `?`
+    isAlreadyExistsError: (error) => /already exists|duplicate column name/i.test(String((error as Error)?.message ?? '')),
+    async verifyMigration() {
+      const violations = await driver.query<{ table: string; parent: string }>('PRAGMA foreign_key_check');
+      if (violations.length > 0) {
+        const first = violations[0]!;
+        throw new IdemError('OPERATION_FAILED', `${violations.length} row(s) violate foreign keys (first: ${first.table} -> ${first.parent})`, {
+          sql: 'PRAGMA foreign_key_check',
+          hint: 'the migration left rows whose referenced row does not exist; fix the data change, then re-run',
+        });
+      }
+    },
+    async close() {
+      await lock.release().catch(() => undefined);
+      await driver.close();
+    },
+  };
+}

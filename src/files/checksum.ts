@@ -1,0 +1,21 @@
+/**
+ * The checksum recorded for each applied migration. It answers one question:
+ * "was this file edited after it ran?" A checkout on Windows (CRLF, maybe a
+ * BOM) or an editor that trims trailing spaces or the final newline is not
+ * an edit, so those differences are normalized away before hashing; anything
+ * else, including a change inside a string literal, changes the checksum.
+ */
+import { createHash } from 'node:crypto';
+
+export function migrationChecksum(text: string): string {
+  return createHash('sha256').update(normalizeMigrationText(text), 'utf8').digest('hex');
+}
+
+function normalizeMigrationText(text: string): string {
+  const withoutBom = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  const lines = withoutBom.replace(/\r\n?/g, '\n').split('\n');
+  for (let i = 0; i < lines.length; i++) lines[i] = lines[i]!.replace(/\s+$/, '');
+  let end = lines.length;
+  while (end > 0 && lines[end - 1] === '') end--;
+  return lines.slice(0, end).join('\n');
+}

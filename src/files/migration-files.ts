@@ -1,0 +1,120 @@
+/**
+ * The migrations directory as data: every migration's identity, parents and
+ * checksum. This runs on every `idem up`, so it reads each file once and,
+ * where the header is the plain form `idem new` writes, does not import it.
+ */
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { IdemError } from '../errors.ts';
+import { migrationChecksum } from './checksum.ts';
+import { checkDescription, checkRevises, checkRevision, displayPath, loadMigration } from './migration-loader.ts';
+import { readStaticHeader } from './static-header.ts';
+
+export interface MigrationFile {
+  /** File name within the directory, e.g. `20240102030405_add_groups.ts`. */
+  file: string;
+  /** Absolute path. */
+  path: string;
+  revision: string;
+  revises: string[];
+  description: string;
+  checksum: string;
+}
+
+const MIGRATION_EXTENSIONS = ['.ts', '.mts', '.js', '.mjs'];
+
+/**
+ * Whether a directory entry is a migration. Declaration files are build output;
+ * names starting with `.` (editor backups) or `_` (shared helpers) are left alone.
+ */
+export function isMigrationFileName(name: string): boolean {
+  if (name.startsWith('.') || name.startsWith('_')) return false;
+  if (name.endsWith('.d.ts') || name.endsWith('.d.mts')) return false;
+  return MIGRATION_EXTENSIONS.some((ext) => name.endsWith(ext) && name.length > ext.length);
+}
+
+/**
+ * Bounded, not one `readFile` per file all at once: each pending read holds a
+ * file descriptor, and a thousand of them at once can hit the process's open
+ * file limit (EMFILE). 64 in flight keeps the thread pool busy all the same.
+ */
+const READ_CONCURRENCY = 64;
+
+export async function scanMigrations(dir: string): Promise<MigrationFile[]> {
+  const root = resolve(dir);
+  const names = await listMigrationNames(root);
+  return mapConcurrently(names, READ_CONCURRENCY, (name) => readMigrationFile(root, name));
+}
+
+async function listMigrationNames(root: string): Promise<string[]> {
+  let entries;
+  try {
+    entries = await readdir(root, { withFileTypes: true });
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') {
+      throw new IdemError(
+        'CONFIG',
+        code === 'ENOENT'
+          ? `migrations directory ${displayPath(root)} does not exist`
+          : `migrations directory ${displayPath(root)} is not a directory`,
+        { cause: error, hint: 'create it with `idem new "<description>"` or pass --dir', data: { dir: root } },
+      );
+    }
+    throw error;
+  }
+  const names: string[] = [];
+  for (const entry of entries) {
+    if (!isMigrationFileName(entry.name)) continue;
+    if (entry.isFile()) names.push(entry.name);
+    // A symlinked migration counts if it points at a file.
+    else if (entry.isSymbolicLink() && (await stat(join(root, entry.name)).catch(() => undefined))?.isFile()) names.push(entry.name);
+  }
+  // Code-unit order, not localeCompare: the same order on every machine and locale.
+  return names.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+async function readMigrationFile(root: string, name: string): Promise<MigrationFile> {
+  const path = join(root, name);
+  const text = await readFile(path, 'utf8');
+  const checksum = migrationChecksum(text);
+  const header = readStaticHeader(text);
+  if (header === null) {
+    // Not the plain form (a computed value, `export { }`, ...): only running the module can tell.
+    const loaded = await loadMigration(path);
+    return { file: name, path, revision: loaded.revision, revises: loaded.revises, description: loaded.description, checksum };
+  }
+  // The same checks an import gets, so a file is valid or not regardless of which way it was read.
+  return {
+    file: name,
+    path,
+    revision: checkRevision(header.revision, path),
+    revises: checkRevises(header.revises, path),
+    description: checkDescription(header.description, path),
+    checksum,
+  };
+}
+
+/**
+ * Like Promise.all over `items`, at most `limit` at a time. Every item is
+ * finished before an error is thrown, and the error thrown is the first in
+ * `items` order: with several broken files, the report is the same each run.
+ */
+async function mapConcurrently<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  const errors = new Map<number, unknown>();
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next++;
+      try {
+        results[index] = await fn(items[index]!);
+      } catch (error) {
+        errors.set(index, error);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (errors.size > 0) throw errors.get(Math.min(...errors.keys()));
+  return results;
+}

@@ -1,0 +1,23 @@
+/**
+ * idem's programmatic API: the same runner as the CLI, with structured
+ * results and no console output or process.exit (pass `onEvent` to see the
+ * run as it goes).
+ *
+ *   import { up } from 'idem';
+ *   await up({ url: process.env.DATABASE_URL });
+ */
+export { up, type RunResult, type UpOptions } from './api/up.ts';
+export { down, type DownOptions } from './api/down.ts';
+export { status, type StatusResult, type RevisionInfo } from './api/status.ts';
+export { stamp, type StampResult } from './api/stamp.ts';
+export { newMigration, merge, type WrittenMigration } from './api/author.ts';
+export type { IdemOptions } from './api/config.ts';
+export { IdemError, isIdemError, type IdemErrorCode } from './errors.ts';
+export type { IdemEvent, EventSink, OutcomeCounts, Direction } from './runner/events.ts';
+export type { StepResult } from './runner/apply-steps.ts';
+export type {
+  MigrationContext, OperationResult, Outcome, Difference, ExecuteIfOptions, SqlOptions, TableSummary,
+} from './plan/migration-context.ts';
+export type {
+  ColumnSpec, ColumnType, ColumnMap, DefaultValue, TableOptions, UniqueSpec, IndexSpec, ForeignKeySpec, ReferentialAction,
+} from './plan/column-spec.ts';

@@ -1,0 +1,140 @@
+/**
+ * Applies a list of migrations, in order, each in its own transaction (a
+ * savepoint on SQLite), recording or removing its version row inside that
+ * transaction so a migration and its record commit together. The caller holds
+ * the run lock.
+ */
+import type { DialectSession } from '../dialect/dialect.ts';
+import { IdemError, isIdemError } from '../errors.ts';
+import type { MigrationFile } from '../files/migration-files.ts';
+import { loadMigration, type LoadedMigration } from '../files/migration-loader.ts';
+import { createMigrationContext } from '../plan/migration-context.ts';
+import { CatalogState } from './catalog-state.ts';
+import type { DeclaredConstraint } from './classify.ts';
+import { emptyCounts, type Direction, type EventSink, type OutcomeCounts } from './events.ts';
+import { LiveExecutor } from './live-executor.ts';
+import { RecordingExecutor } from './recording-executor.ts';
+import { POSITIONS_PER_MIGRATION, RunLookahead, type RecordedOperation } from './lookahead.ts';
+import type { AppliedRevision, VersionTable } from './version-table.ts';
+
+export interface StepResult extends OutcomeCounts {
+  revision: string;
+  direction: Direction;
+  description: string;
+  ms: number;
+}
+
+export interface ApplyOptions {
+  session: DialectSession;
+  versions: VersionTable;
+  applied: AppliedRevision[];
+  steps: MigrationFile[];
+  direction: Direction;
+  strict: boolean;
+  emit: EventSink;
+}
+
+export async function applySteps(options: ApplyOptions): Promise<StepResult[]> {
+  const { session, versions, steps, direction, emit } = options;
+  const modules = await loadAll(steps);
+  const catalog = new CatalogState(session.catalog);
+  const declared = new Map<string, DeclaredConstraint>();
+  for (const row of options.applied) for (const [key, shape] of Object.entries(row.declared)) declared.set(key, shape);
+  const lookahead = direction === 'up' ? await recordRun(session, catalog, modules) : undefined;
+  const results: StepResult[] = [];
+  if (direction === 'up') await versions.ensure();
+
+  for (const [index, file] of steps.entries()) {
+    const module = modules[index]!;
+    const run = direction === 'up' ? module.up : module.down;
+    if (!run) {
+      throw new IdemError('MIGRATION_INVALID', `migration ${file.file} has no down()`, {
+        revision: file.revision, hint: 'add a down(m) that undoes up(m), or leave this revision applied',
+      });
+    }
+    emit({ event: 'begin', revision: file.revision, direction, description: file.description, file: file.file, transaction: true });
+    const started = performance.now();
+    const counts = emptyCounts();
+    const executor = new LiveExecutor({
+      session, catalog, revision: file.revision, direction, strict: options.strict, emit, counts, declared,
+      ...(lookahead ? { lookahead, position: index * POSITIONS_PER_MIGRATION } : {}),
+    });
+    await session.transactions.begin();
+    try {
+      await run(createMigrationContext(executor));
+      await session.verifyMigration();
+      const ms = performance.now() - started;
+      if (direction === 'up') {
+        await versions.insert({
+          revision: file.revision, description: file.description, checksum: file.checksum, durationMs: ms, counts,
+          how: 'applied', declared: executor.declaredHere,
+        });
+      } else {
+        await versions.remove(file.revision);
+      }
+      await session.transactions.commit();
+      const result = { revision: file.revision, direction, description: file.description, ms: Math.round(ms), ...counts };
+      results.push(result);
+      emit({ event: 'migration', ...result });
+    } catch (error) {
+      await session.transactions.rollback().catch(() => undefined);
+      // What was read inside the rolled-back transaction no longer holds.
+      catalog.invalidate();
+      throw asMigrationError(error, file, results);
+    }
+  }
+  return results;
+}
+
+async function loadAll(steps: MigrationFile[]): Promise<LoadedMigration[]> {
+  const modules: LoadedMigration[] = [];
+  for (const step of steps) {
+    const module = await loadMigration(step.path);
+    if (module.revision !== step.revision) {
+      throw new IdemError('MIGRATION_INVALID', `migration ${step.file} exports revision ${module.revision} but its header reads ${step.revision}`, {
+        revision: step.revision, hint: 'export the revision as a plain string literal',
+      });
+    }
+    modules.push(module);
+  }
+  return modules;
+}
+
+/** The look-ahead pass: every pending `up`, recorded against the catalog as it is now. */
+async function recordRun(session: DialectSession, catalog: CatalogState, modules: LoadedMigration[]): Promise<RunLookahead> {
+  const records: RecordedOperation[] = [];
+  for (const [index, module] of modules.entries()) {
+    const recorder = new RecordingExecutor(session.dialect, catalog);
+    try {
+      await module.up(createMigrationContext(recorder));
+    } catch {
+      // A migration that reads data (LookaheadStop) or fails while recording is
+      // judged by the live run, which reports any error; what it recorded before
+      // the stop still informs the look-ahead.
+    }
+    recorder.operations.forEach((op, i) => records.push({ position: index * POSITIONS_PER_MIGRATION + i + 1, revision: module.revision, op }));
+  }
+  return new RunLookahead(records);
+}
+
+function asMigrationError(error: unknown, file: MigrationFile, before: StepResult[]): IdemError {
+  const wrapped = isIdemError(error)
+    ? error.within(file.revision)
+    : new IdemError('OPERATION_FAILED', `migration ${file.file} threw: ${(error as Error)?.message ?? String(error)}`, {
+      revision: file.revision, cause: error, hint: 'fix the migration, then re-run: operations that already hold are skipped',
+    });
+  return new IdemError(wrapped.code, wrapped.message, {
+    revision: wrapped.revision, operation: wrapped.operation, sql: wrapped.sql, hint: wrapped.hint, cause: wrapped.cause,
+    data: { ...wrapped.data, completed: before },
+  });
+}
+
+export function totals(results: StepResult[]): OutcomeCounts {
+  const counts = emptyCounts();
+  for (const r of results) {
+    counts.applied += r.applied;
+    counts.skipped += r.skipped;
+    counts.drift += r.drift;
+  }
+  return counts;
+}

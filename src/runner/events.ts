@@ -1,0 +1,41 @@
+/**
+ * What a run reports, as data. The CLI prints these (one line per operation,
+ * or one JSON object per line under --json); the API hands them to a
+ * caller's `onEvent`. The same facts either way.
+ */
+import type { Difference, Outcome, TableSummary } from '../plan/migration-context.ts';
+
+export type Direction = 'up' | 'down';
+
+export interface OutcomeCounts {
+  applied: number;
+  skipped: number;
+  drift: number;
+}
+
+export type IdemEvent =
+  | { event: 'begin'; revision: string; direction: Direction; description: string; file: string; transaction: boolean; planned?: true }
+  | {
+    event: 'op'; revision: string; direction: Direction; op: string; target: string; outcome: Outcome;
+    detail?: string; differences?: Difference[]; rows?: number; sql?: string[]; ms: number; planned?: true;
+  }
+  | ({ event: 'migration'; revision: string; direction: Direction; description: string; ms: number; planned?: true } & OutcomeCounts)
+  | ({ event: 'summary'; revision: string } & TableSummary)
+  | { event: 'log'; revision: string; message: string }
+  | { event: 'warning'; code: string; message: string; hint?: string; revision?: string }
+  | { event: 'stamp'; revision: string; description: string; action: 'recorded' | 'removed' }
+  | ({ event: 'done'; command: string; migrations: number; ms: number; planned?: true } & OutcomeCounts)
+  | {
+    event: 'error'; code: string; message: string; revision?: string; op?: string; target?: string;
+    sql?: string; cause?: string; hint?: string;
+  };
+
+export type EventSink = (event: IdemEvent) => void;
+
+export function emptyCounts(): OutcomeCounts {
+  return { applied: 0, skipped: 0, drift: 0 };
+}
+
+export function addCount(counts: OutcomeCounts, outcome: Outcome): void {
+  counts[outcome]++;
+}

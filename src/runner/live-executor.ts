@@ -1,0 +1,230 @@
+/**
+ * Runs operations for real: classify against the catalog, compile, send,
+ * refresh. Every failure leaves here as an IdemError naming the operation,
+ * the SQL and the database's message.
+ */
+import type { CatalogTable } from '../catalog/snapshot.ts';
+import { findColumn } from '../catalog/snapshot.ts';
+import type { DialectSession } from '../dialect/dialect.ts';
+import { IdemError, isIdemError } from '../errors.ts';
+import type { OperationExecutor, OperationResult, TableSummary } from '../plan/migration-context.ts';
+import { operationTarget, type Operation } from '../plan/operations.ts';
+import type { CatalogState } from './catalog-state.ts';
+import { classify, type Decision, type DeclaredConstraint, type SchemaOperation } from './classify.ts';
+import type { RunLookahead } from './lookahead.ts';
+import type { Direction, EventSink, OutcomeCounts } from './events.ts';
+import { addCount } from './events.ts';
+import { evaluateCondition } from './condition.ts';
+import { touchedTables, declaredConstraints } from './operation-facts.ts';
+
+export interface LiveExecutorOptions {
+  session: DialectSession;
+  catalog: CatalogState;
+  revision: string;
+  direction: Direction;
+  strict: boolean;
+  emit: EventSink;
+  counts: OutcomeCounts;
+  /** Constraint shapes declared by applied migrations and by this run so far. */
+  declared: Map<string, DeclaredConstraint>;
+  /** The run's recorded operations, and where this migration's begin in it. */
+  lookahead?: RunLookahead;
+  position?: number;
+}
+
+export class LiveExecutor implements OperationExecutor {
+  readonly dialect;
+  readonly #o: LiveExecutorOptions;
+  /** Shapes this migration declared, stored with its version row. */
+  readonly declaredHere: Record<string, DeclaredConstraint> = {};
+  /** This operation's place in the run, matching the look-ahead's numbering. */
+  #position: number;
+
+  constructor(options: LiveExecutorOptions) {
+    this.#o = options;
+    this.dialect = options.session.dialect;
+    this.#position = options.position ?? 0;
+  }
+
+  async run(op: Operation): Promise<OperationResult> {
+    const started = performance.now();
+    const target = operationTarget(op);
+    this.#position++;
+    try {
+      const { result, sql } = op.kind === 'executeIf' || op.kind === 'sql' ? await this.#data(op) : await this.#schema(op);
+      for (const [key, shape] of declaredConstraints(op)) {
+        this.#o.declared.set(key, shape);
+        this.declaredHere[key] = shape;
+      }
+      addCount(this.#o.counts, result.outcome);
+      this.#o.emit({
+        event: 'op', revision: this.#o.revision, direction: this.#o.direction, op: op.kind, target, outcome: result.outcome,
+        ...(result.detail ? { detail: result.detail } : {}),
+        ...(result.differences?.length ? { differences: result.differences } : {}),
+        ...(result.rows !== undefined ? { rows: result.rows } : {}),
+        ...(sql.length ? { sql } : {}),
+        ms: Math.round(performance.now() - started),
+      });
+      return result;
+    } catch (error) {
+      throw asOperationError(error, this.#o.revision, { kind: op.kind, target });
+    }
+  }
+
+  async #schema(op: SchemaOperation): Promise<{ result: OperationResult; sql: string[] }> {
+    const catalog = this.#o.catalog;
+    await catalog.load();
+    const decision = this.#classify(op);
+    if (decision.action === 'skip') return { result: { outcome: 'skipped', detail: decision.detail, ...(decision.differences ? { differences: decision.differences } : {}) }, sql: [] };
+    if (decision.action === 'drift') {
+      if (this.#o.strict) {
+        throw new IdemError('DRIFT', `${op.kind} ${operationTarget(op)}: ${decision.detail}`, {
+          data: { differences: decision.differences },
+          hint: 'make the database match the migration (or the migration match the database with a new migration), or run without --strict to report drift as a warning',
+        });
+      }
+      return { result: { outcome: 'drift', detail: decision.detail, differences: decision.differences }, sql: [] };
+    }
+    const table = catalog.table(tableOf(decision.op));
+    await this.#guardNotNull(decision.op, table);
+    const statements = this.#o.session.ddl.compile(decision.op, table);
+    const sent: string[] = [];
+    for (const statement of statements) {
+      try {
+        await this.#o.session.driver.execute(statement.sql, statement.params);
+        sent.push(statement.sql);
+      } catch (error) {
+        // Something outside idem created the object at the same moment: judge again on a fresh catalog.
+        if (sent.length === 0 && this.#o.session.isAlreadyExistsError(error)) {
+          await catalog.refresh(touchedTables(op));
+          const again = this.#classify(op);
+          if (again.action !== 'apply') {
+            const outcome = again.action === 'skip' ? 'skipped' : 'drift';
+            return { result: { outcome, detail: `${again.detail} (created concurrently)`, ...(again.differences ? { differences: again.differences } : {}) }, sql: [] };
+          }
+        }
+        throw new IdemError('OPERATION_FAILED', `${op.kind} ${operationTarget(op)} failed`, { sql: statement.sql, cause: error, hint: failureHint(op) });
+      }
+    }
+    await catalog.refresh(touchedTables(decision.op));
+    return {
+      result: { outcome: 'applied', ...(decision.detail ? { detail: decision.detail } : {}), ...(decision.differences ? { differences: decision.differences } : {}) },
+      sql: sent,
+    };
+  }
+
+  #classify(op: SchemaOperation): Decision {
+    return classify(op, {
+      types: this.#o.session.types,
+      table: (name) => this.#o.catalog.table(name),
+      declared: (table, name) => this.#o.declared.get(`${table}.${name}`),
+      ...(this.#o.lookahead ? { lookahead: this.#o.lookahead.after(this.#position) } : {}),
+    });
+  }
+
+  /** A NOT NULL column without a default cannot be added to a table with rows: say so before changing anything. */
+  async #guardNotNull(op: SchemaOperation, table: CatalogTable | undefined): Promise<void> {
+    if (op.kind !== 'addColumn' || op.spec.nullable !== false || (op.spec.default !== undefined && op.spec.default !== null)) return;
+    if (op.spec.primaryKey || op.spec.autoIncrement) return;
+    if (!table) return;
+    const q = this.#o.session.quoteIdentifier(op.table);
+    const rows = await this.#o.session.driver.query(`SELECT 1 AS one FROM ${q} LIMIT 1`);
+    if (rows.length > 0) {
+      throw new IdemError('OPERATION_INVALID', `addColumn ${op.table}.${op.column}: NOT NULL without a default, and ${op.table} has rows`, {
+        hint: `give it a default (default: …), or add it nullable, fill it with m.executeIf, then m.alterColumn('${op.table}', '${op.column}', { nullable: false })`,
+      });
+    }
+  }
+
+  async #data(op: Extract<Operation, { kind: 'executeIf' | 'sql' }>): Promise<{ result: OperationResult; sql: string[] }> {
+    const session = this.#o.session;
+    if (op.kind === 'executeIf') {
+      const holds = await evaluateCondition(session, op.condition, op.conditionParams);
+      if (!holds) return { result: { outcome: 'skipped', detail: 'condition false' }, sql: [] };
+      const sql = session.bindPlaceholders(op.sql);
+      const result = await this.#send(sql, op.params);
+      this.#o.catalog.invalidate();
+      return { result: { outcome: 'applied', detail: `condition true, ${result.rowsAffected} row(s)`, rows: result.rowsAffected }, sql: [op.sql] };
+    }
+    const result = await this.#send(session.bindPlaceholders(op.sql), op.params);
+    this.#o.catalog.invalidate();
+    return {
+      result: { outcome: 'applied', detail: op.idempotent ? `idempotent, ${result.rowsAffected} row(s)` : 'unguarded raw SQL', rows: result.rowsAffected },
+      sql: [op.sql],
+    };
+  }
+
+  async #send(sql: string, params: unknown[]): Promise<{ rowsAffected: number }> {
+    try {
+      return await this.#o.session.driver.execute(sql, params);
+    } catch (error) {
+      throw new IdemError('OPERATION_FAILED', 'the statement failed', { sql, cause: error, hint: 'fix the SQL in the migration, then re-run `idem up`' });
+    }
+  }
+
+  async tableExists(table: string): Promise<boolean> {
+    await this.#o.catalog.load();
+    return this.#o.catalog.table(table) !== undefined;
+  }
+
+  async columnExists(table: string, column: string): Promise<boolean> {
+    await this.#o.catalog.load();
+    const t = this.#o.catalog.table(table);
+    return t !== undefined && findColumn(t, column) !== undefined;
+  }
+
+  async indexExists(table: string, name: string): Promise<boolean> {
+    await this.#o.catalog.load();
+    const t = this.#o.catalog.table(table);
+    return t !== undefined && t.indexes.some((i) => i.name === name || i.engineName === name);
+  }
+
+  async query(sql: string, params: unknown[]): Promise<Record<string, unknown>[]> {
+    try {
+      return await this.#o.session.driver.query(this.#o.session.bindPlaceholders(sql), params);
+    } catch (error) {
+      throw new IdemError('OPERATION_FAILED', 'm.query failed', { sql, cause: error, revision: this.#o.revision, hint: 'fix the query in the migration' });
+    }
+  }
+
+  async summary(table: string): Promise<TableSummary> {
+    await this.#o.catalog.load();
+    const t = this.#o.catalog.table(table);
+    let rows = 0;
+    if (t) {
+      const [row] = await this.#o.session.driver.query<{ n: unknown }>(`SELECT COUNT(*) AS n FROM ${this.#o.session.quoteIdentifier(table)}`);
+      rows = Number(row?.n ?? 0);
+    }
+    const summary: TableSummary = {
+      table,
+      exists: t !== undefined,
+      columns: (t?.columns ?? []).map((c) => ({ name: c.name, type: c.type.raw, nullable: c.nullable })),
+      indexes: (t?.indexes ?? []).map((i) => ({ name: i.name, columns: i.columns, unique: i.unique })),
+      rows,
+    };
+    this.#o.emit({ event: 'summary', revision: this.#o.revision, ...summary });
+    return summary;
+  }
+
+  log(message: string): void {
+    this.#o.emit({ event: 'log', revision: this.#o.revision, message });
+  }
+}
+
+function tableOf(op: SchemaOperation): string {
+  return op.kind === 'renameTable' ? op.from : op.table;
+}
+
+function failureHint(op: SchemaOperation): string {
+  return op.kind === 'alterColumn'
+    ? 'make the existing values fit the new declaration (or change the declaration), then re-run `idem up`'
+    : 'fix the cause the database names, then re-run `idem up`: operations that already hold are skipped';
+}
+
+/** Anything thrown inside an operation, as an IdemError naming the migration and operation. */
+export function asOperationError(error: unknown, revision: string, operation: { kind: string; target: string }): IdemError {
+  if (isIdemError(error)) return error.within(revision, operation);
+  return new IdemError('OPERATION_FAILED', `${operation.kind} ${operation.target} failed`, {
+    revision, operation, cause: error, hint: 'fix the cause, then re-run `idem up`',
+  });
+}

@@ -1,0 +1,57 @@
+/**
+ * The look-ahead pass: runs a migration's `up` against a context that records
+ * each operation and sends nothing. Questions about the database are answered
+ * from the catalog as it is before the run, which is what the live run will
+ * see for everything the run itself has not created yet.
+ */
+import { findColumn } from '../catalog/snapshot.ts';
+import type { DialectName } from '../dialect/dialect.ts';
+import type { OperationExecutor, OperationResult, TableSummary } from '../plan/migration-context.ts';
+import type { Operation } from '../plan/operations.ts';
+import type { CatalogState } from './catalog-state.ts';
+
+export class RecordingExecutor implements OperationExecutor {
+  readonly dialect: DialectName;
+  readonly operations: Operation[] = [];
+  readonly #catalog: CatalogState;
+
+  constructor(dialect: DialectName, catalog: CatalogState) {
+    this.dialect = dialect;
+    this.#catalog = catalog;
+  }
+
+  async run(op: Operation): Promise<OperationResult> {
+    this.operations.push(op);
+    return { outcome: 'applied', detail: 'recorded' };
+  }
+
+  async tableExists(table: string): Promise<boolean> {
+    await this.#catalog.load();
+    return this.#catalog.table(table) !== undefined;
+  }
+
+  async columnExists(table: string, column: string): Promise<boolean> {
+    await this.#catalog.load();
+    const t = this.#catalog.table(table);
+    return t !== undefined && findColumn(t, column) !== undefined;
+  }
+
+  async indexExists(table: string, name: string): Promise<boolean> {
+    await this.#catalog.load();
+    return this.#catalog.table(table)?.indexes.some((i) => i.name === name || i.engineName === name) ?? false;
+  }
+
+  /** Reads are not answered while recording: the tables they read may not exist yet. */
+  async query(): Promise<Record<string, unknown>[]> {
+    throw new LookaheadStop();
+  }
+
+  async summary(table: string): Promise<TableSummary> {
+    return { table, exists: false, columns: [], indexes: [], rows: 0 };
+  }
+
+  log(): void {}
+}
+
+/** Thrown to end a recording early; what was recorded so far still counts. */
+export class LookaheadStop extends Error {}

@@ -1,0 +1,106 @@
+/**
+ * The version table: one row per applied revision, with its checksum, when
+ * and how long it ran, what its operations did, and the shapes they declared
+ * (so a later drop by name can find a key an init script named its own way).
+ * Writes check that exactly one row changed, as Alembic's do.
+ */
+import type { DialectSession } from '../dialect/dialect.ts';
+import { IdemError } from '../errors.ts';
+import type { DeclaredConstraint } from './classify.ts';
+import type { OutcomeCounts } from './events.ts';
+
+export const VERSION_TABLE = 'idem_version';
+
+export interface AppliedRevision {
+  revision: string;
+  description: string;
+  checksum: string;
+  appliedAt: string;
+  durationMs: number;
+  counts: OutcomeCounts;
+  /** 'stamped' when recorded by `idem stamp` without running. */
+  how: 'applied' | 'stamped';
+  /** Constraint shapes the migration declared, keyed `table.name`. */
+  declared: Record<string, DeclaredConstraint>;
+}
+
+export class VersionTable {
+  readonly #session: DialectSession;
+  #exists: boolean | undefined;
+
+  constructor(session: DialectSession) {
+    this.#session = session;
+  }
+
+  async exists(): Promise<boolean> {
+    this.#exists ??= await this.#session.catalog.hasTable(VERSION_TABLE);
+    return this.#exists;
+  }
+
+  async ensure(): Promise<void> {
+    if (await this.exists()) return;
+    for (const statement of this.#session.ddl.createVersionTable(VERSION_TABLE)) {
+      await this.#session.driver.execute(statement.sql, statement.params);
+    }
+    this.#exists = true;
+  }
+
+  /** Applied revisions, oldest first. An absent table means nothing applied yet. */
+  async read(): Promise<AppliedRevision[]> {
+    if (!(await this.exists())) return [];
+    const q = (name: string) => this.#session.quoteIdentifier(name);
+    const rows = await this.#session.driver.query<Record<string, unknown>>(
+      `SELECT revision, description, checksum, applied_at, duration_ms, applied, skipped, drift, operations FROM ${q(VERSION_TABLE)} ORDER BY applied_at, revision`,
+    );
+    return rows.map((row) => {
+      const record = parseOperations(String(row.operations ?? ''));
+      return {
+        revision: String(row.revision),
+        description: String(row.description),
+        checksum: String(row.checksum),
+        appliedAt: String(row.applied_at),
+        durationMs: Number(row.duration_ms),
+        counts: { applied: Number(row.applied), skipped: Number(row.skipped), drift: Number(row.drift) },
+        how: record.how,
+        declared: record.declared,
+      };
+    });
+  }
+
+  async insert(entry: Omit<AppliedRevision, 'appliedAt'> & { appliedAt?: string }): Promise<void> {
+    const q = (name: string) => this.#session.quoteIdentifier(name);
+    const sql = this.#session.bindPlaceholders(
+      `INSERT INTO ${q(VERSION_TABLE)} (revision, description, checksum, applied_at, duration_ms, applied, skipped, drift, operations) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    const result = await this.#session.driver.execute(sql, [
+      entry.revision, entry.description, entry.checksum, entry.appliedAt ?? new Date().toISOString(), Math.round(entry.durationMs),
+      entry.counts.applied, entry.counts.skipped, entry.counts.drift, JSON.stringify({ how: entry.how, declared: entry.declared }),
+    ]);
+    expectOneRow(result.rowsAffected, 'record', entry.revision);
+  }
+
+  async remove(revision: string): Promise<void> {
+    const q = (name: string) => this.#session.quoteIdentifier(name);
+    const sql = this.#session.bindPlaceholders(`DELETE FROM ${q(VERSION_TABLE)} WHERE revision = ?`);
+    const result = await this.#session.driver.execute(sql, [revision]);
+    expectOneRow(result.rowsAffected, 'remove', revision);
+  }
+}
+
+function parseOperations(text: string): { how: 'applied' | 'stamped'; declared: Record<string, DeclaredConstraint> } {
+  try {
+    const value = JSON.parse(text) as { how?: string; declared?: Record<string, DeclaredConstraint> };
+    return { how: value.how === 'stamped' ? 'stamped' : 'applied', declared: value.declared ?? {} };
+  } catch {
+    // Rows written by hand or by an older idem: no declarations to offer, nothing else lost.
+    return { how: 'applied', declared: {} };
+  }
+}
+
+function expectOneRow(count: number, action: string, revision: string): void {
+  if (count === 1) return;
+  throw new IdemError('INTERNAL', `${action} of revision ${revision} in ${VERSION_TABLE} changed ${count} rows, expected 1`, {
+    revision,
+    hint: `something else is writing ${VERSION_TABLE}; check for another migration tool or a migration that edits it`,
+  });
+}
