@@ -3,9 +3,11 @@
  * without importing any module), and, when asked, a database session with
  * its version table.
  */
-import { parseConnectionUrl } from '../dialect/connection-url.ts';
+import { existsSync } from 'node:fs';
+import { maskUrl, parseConnectionUrl } from '../dialect/connection-url.ts';
 import { openSession } from '../dialect/connect.ts';
 import type { DialectSession } from '../dialect/dialect.ts';
+import { IdemError, isIdemError } from '../errors.ts';
 import { scanMigrations, type MigrationFile } from '../files/migration-files.ts';
 import { RevisionGraph } from '../graph/revision-graph.ts';
 import { VERSION_TABLE, VersionTable, type AppliedRevision } from '../runner/version-table.ts';
@@ -28,15 +30,36 @@ export interface Database {
   versions: VersionTable;
 }
 
-export async function openDatabase(config: ResolvedConfig): Promise<Database> {
-  const target = parseConnectionUrl(config.url, config.cwd);
+export interface OpenOptions {
+  /** false for commands that only read: a SQLite file that does not exist yet is read as empty, not created. */
+  create?: boolean;
+}
+
+export async function openDatabase(config: ResolvedConfig, options: OpenOptions = {}): Promise<Database> {
+  let target = parseConnectionUrl(config.url, config.cwd);
+  if (options.create === false && target.dialect === 'sqlite' && target.path !== ':memory:' && !existsSync(target.path)) {
+    // Nothing applied yet, and asking must not leave an empty database file behind.
+    target = { ...target, path: ':memory:' };
+  }
   const session = await openSession(target, [VERSION_TABLE]);
+  try {
+    // A first read: opening can succeed on something that is not a database (SQLite opens any
+    // file lazily), and that must read as "unavailable", not as a bug in idem. Asked of the
+    // catalog, not of a VersionTable, which would remember the answer past a later lock.
+    await session.catalog.hasTable(VERSION_TABLE);
+  } catch (error) {
+    await session.close().catch(() => undefined);
+    if (isIdemError(error)) throw error;
+    throw new IdemError('CONNECTION', `cannot read the database ${maskUrl(config.url)}: ${(error as Error)?.message ?? String(error)}`, {
+      cause: error, hint: 'check that the URL points at the right database (for SQLite: a SQLite database file, not another file)',
+    });
+  }
   return { session, versions: new VersionTable(session) };
 }
 
 /** Run `work` with a database, closing it whatever happens. */
-export async function withDatabase<T>(config: ResolvedConfig, work: (db: Database) => Promise<T>): Promise<T> {
-  const db = await openDatabase(config);
+export async function withDatabase<T>(config: ResolvedConfig, work: (db: Database) => Promise<T>, options: OpenOptions = {}): Promise<T> {
+  const db = await openDatabase(config, options);
   try {
     return await work(db);
   } finally {

@@ -31,7 +31,7 @@ export interface StatusResult {
 export async function status(options: IdemOptions = {}): Promise<StatusResult> {
   const config = await resolveConfig(options);
   const project = await loadProject(config);
-  const applied = await withDatabase(config, ({ versions }) => versions.read());
+  const applied = await withDatabase(config, ({ versions }) => versions.read(), { create: false });
   const appliedAt = new Map(applied.map((a) => [a.revision, a.appliedAt]));
   const heads = project.graph.heads();
   const headSet = new Set(heads);

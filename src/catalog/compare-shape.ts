@@ -4,10 +4,11 @@
  * drift, printed with both shapes, never silently skipped.
  */
 import type { TypeMapper } from '../dialect/dialect.ts';
-import type { ColumnMap, ColumnSpec, TableOptions } from '../plan/column-spec.ts';
+import type { ColumnMap, ColumnSpec, ForeignKeySpec, TableOptions } from '../plan/column-spec.ts';
 import type { Difference } from '../plan/migration-context.ts';
-import type { CatalogColumn, CatalogTable, ColumnTypeInfo } from './snapshot.ts';
-import { findColumn, sameColumnSet } from './snapshot.ts';
+import type { CatalogColumn, CatalogForeignKey, CatalogTable, ColumnTypeInfo } from './snapshot.ts';
+import { findColumn, sameColumns, sameColumnSet } from './snapshot.ts';
+import { foreignKeyByShape, indexByName, indexByShape } from './find-by-shape.ts';
 
 /** A type as a person reads it: `varchar(255)`. */
 export function describeType(info: ColumnTypeInfo): string {
@@ -80,10 +81,26 @@ export function declaredPrimaryKey(columns: ColumnMap, options: TableOptions): s
   return Object.entries(columns).filter(([, spec]) => spec.primaryKey === true).map(([name]) => name);
 }
 
+/**
+ * Names a later operation of the same run gives a column or table. A key that
+ * the database already has under those names is present: an init script
+ * created the table in its newest shape (drift is judged where the run ends).
+ */
+export interface LaterNames {
+  column(table: string, column: string): string | undefined;
+  table(table: string): string | undefined;
+}
+
 /** A whole declared table against the one the database has: columns, primary key, keys. */
-export function compareTable(types: TypeMapper, name: string, columns: ColumnMap, options: TableOptions, actual: CatalogTable): Difference[] {
+export function compareTable(
+  types: TypeMapper, name: string, columns: ColumnMap, options: TableOptions, actual: CatalogTable, later?: LaterNames,
+): Difference[] {
   const differences: Difference[] = [];
   const primaryKey = declaredPrimaryKey(columns, options);
+  // A key holds under the declared column names or under the names later renames give them.
+  const finalColumns = (table: string, list: readonly string[]): string[] => list.map((c) => later?.column(table, c) ?? c);
+  const holds = (list: readonly string[], test: (cols: readonly string[]) => boolean): boolean =>
+    test(list) || (later !== undefined && test(finalColumns(name, list)));
   for (const [column, spec] of Object.entries(columns)) {
     const existing = findColumn(actual, column);
     if (!existing) {
@@ -97,14 +114,48 @@ export function compareTable(types: TypeMapper, name: string, columns: ColumnMap
       differences.push({ object: `${name}.${column.name}`, field: 'exists', declared: false, actual: true });
     }
   }
-  if (primaryKey.length > 1 && !sameColumnSet(primaryKey, actual.primaryKey)) {
+  if (primaryKey.length > 1 && !holds(primaryKey, (cols) => sameColumnSet(cols, actual.primaryKey))) {
     differences.push({ object: name, field: 'primaryKey', declared: primaryKey, actual: actual.primaryKey });
   }
   for (const unique of options.unique ?? []) {
-    if (!hasUniqueKey(actual, unique.columns)) {
+    if (!holds(unique.columns, (cols) => hasUniqueKey(actual, cols))) {
       differences.push({ object: `${name}.${unique.name ?? unique.columns.join('_')}`, field: 'unique', declared: unique.columns, actual: null });
     }
   }
+  // Declared indexes and foreign keys count too: a table adopted without them
+  // is not as declared. Found by name, else by shape, as createIndex and
+  // addForeignKey find them.
+  for (const index of options.indexes ?? []) {
+    const object = `${name}.${index.name ?? index.columns.join('_')}`;
+    const named = index.name === undefined ? undefined : indexByName(actual, index.name);
+    const present = named
+      ? holds(index.columns, (cols) => sameColumns(named.columns, cols)) && (!index.unique || named.unique)
+      : holds(index.columns, (cols) => (index.unique ? hasUniqueKey(actual, cols) : indexByShape(actual, cols) !== undefined));
+    if (!present) differences.push({ object, field: index.unique ? 'unique' : 'index', declared: index.columns, actual: named?.columns ?? null });
+  }
+  for (const fk of options.foreignKeys ?? []) {
+    const object = `${name}.${fk.name ?? fk.columns.join('_')}`;
+    const refTable = fk.references.table;
+    const laterRef = later?.table(refTable) ?? refTable;
+    const found = foreignKeyByShape(actual, fk.columns, refTable, fk.references.columns)
+      ?? (later === undefined ? undefined : foreignKeyByShape(actual, finalColumns(name, fk.columns), laterRef,
+        fk.references.columns.map((c) => later.column(refTable, c) ?? later.column(laterRef, c) ?? c)));
+    if (!found) {
+      differences.push({ object, field: 'foreignKey', declared: `${refTable}(${fk.references.columns.join(', ')})`, actual: null });
+      continue;
+    }
+    differences.push(...compareReferentialActions(object, fk, found));
+  }
+  return differences;
+}
+
+/** onDelete / onUpdate, where the migration declares them (an undeclared action is not drift). */
+export function compareReferentialActions(
+  object: string, declared: Pick<ForeignKeySpec, 'onDelete' | 'onUpdate'>, actual: Pick<CatalogForeignKey, 'onDelete' | 'onUpdate'>,
+): Difference[] {
+  const differences: Difference[] = [];
+  if (declared.onDelete && actual.onDelete !== declared.onDelete) differences.push({ object, field: 'onDelete', declared: declared.onDelete, actual: actual.onDelete });
+  if (declared.onUpdate && actual.onUpdate !== declared.onUpdate) differences.push({ object, field: 'onUpdate', declared: declared.onUpdate, actual: actual.onUpdate });
   return differences;
 }
 
@@ -117,7 +168,7 @@ export function columnAsSpec(column: CatalogColumn, table: CatalogTable): Column
   return spec;
 }
 
-const TYPE_FIELDS = ['type', 'length', 'precision', 'scale', 'withTimezone', 'sqlType'] as const;
+export const TYPE_FIELDS = ['type', 'length', 'precision', 'scale', 'withTimezone', 'sqlType'] as const;
 
 /**
  * The column as it will be after `changes`: the catalog's column with the

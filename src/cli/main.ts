@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 /**
  * The `idem` command. Parses arguments (commander), calls src/api, prints
  * events through render.ts and exits with a documented code. Nothing here
@@ -25,7 +24,7 @@ interface GlobalFlags {
   lockTimeout?: string;
 }
 
-function buildProgram(run: (action: (flags: GlobalFlags, out: Output) => Promise<number>) => Promise<void>): Command {
+function buildProgram(run: (action: (flags: GlobalFlags, out: Output) => Promise<number>) => Promise<void>, json: boolean): Command {
   const program = new Command('idem')
     .description('Idempotent database migrations: safe to run on every start, from every replica.')
     .version('0.1.0')
@@ -36,6 +35,8 @@ function buildProgram(run: (action: (flags: GlobalFlags, out: Output) => Promise
     .option('--quiet', 'print only warnings, drift and errors')
     .option('--lock-timeout <seconds>', 'how long to wait for another runner (default 60)')
     .showHelpAfterError()
+    // Under --json a usage mistake is reported as an error event (see main), not as commander's text.
+    .configureOutput(json ? { writeErr: () => {}, outputError: () => {} } : {})
     .exitOverride();
 
   program.command('new')
@@ -119,7 +120,8 @@ function common(flags: GlobalFlags, out?: Output): IdemOptions {
 
 export async function main(argv: string[]): Promise<number> {
   let exitCode: number = EXIT.ok;
-  let output: Output = createOutput({ json: argv.includes('--json'), quiet: argv.includes('--quiet') });
+  const json = argv.includes('--json');
+  let output: Output = createOutput({ json, quiet: argv.includes('--quiet') });
   const program = buildProgram(async (action) => {
     const flags = program.opts<GlobalFlags>();
     output = createOutput({ json: flags.json === true, quiet: flags.quiet === true });
@@ -128,13 +130,18 @@ export async function main(argv: string[]): Promise<number> {
     } catch (error) {
       exitCode = report(error, output);
     }
-  });
+  }, json);
   try {
     await program.parseAsync(normalizeArgs(argv), { from: 'user' });
   } catch (error) {
     if (error instanceof CommanderError) {
-      // --help and --version exit 0; a usage mistake has been printed by commander.
-      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+      // --help and --version exit 0; a usage mistake has been printed by commander, except under --json.
+      if (error.exitCode === 0) return EXIT.ok;
+      if (json) {
+        const message = error.code === 'commander.help' ? 'no command given' : error.message.replace(/^error: /, '');
+        output.error(new IdemError('USAGE', message, { hint: 'run `idem --help` (or `idem <command> --help`) for usage' }));
+      }
+      return EXIT.usage;
     }
     return report(error, output);
   }
@@ -157,7 +164,3 @@ function report(error: unknown, output: Output): number {
   output.error(internal);
   return EXIT.internal;
 }
-
-main(process.argv.slice(2)).then((code) => {
-  process.exitCode = code;
-});

@@ -27,7 +27,7 @@ export function createOutput(options: OutputOptions): Output {
   const err = options.stderr ?? ((t: string) => process.stderr.write(t));
   if (options.json) {
     return {
-      event: (e) => out(`${JSON.stringify(e)}\n`),
+      event: (e) => out(`${JSON.stringify(e.event === 'op' ? withDetail(e) : e)}\n`),
       error: (e) => out(`${JSON.stringify(errorEvent(e))}\n`),
       line: () => {},
       record: (r) => out(`${JSON.stringify(r)}\n`),
@@ -55,6 +55,12 @@ export function errorEvent(e: IdemError): IdemEvent {
     ...(cause ? { cause } : {}),
     ...(e.hint ? { hint: e.hint } : {}),
   };
+}
+
+/** Every op event carries `detail` (the JSON contract), null when the outcome says it all. */
+function withDetail(e: Extract<IdemEvent, { event: 'op' }>): Record<string, unknown> {
+  const { event, revision, direction, op, target, outcome, detail, ...rest } = e;
+  return { event, revision, direction, op, target, outcome, detail: detail ?? null, ...rest };
 }
 
 const OUTCOME_WIDTH = 8;

@@ -47,8 +47,10 @@ function serverTarget(url: string, dialect: 'postgres' | 'mysql', variant: 'post
 
 /** The URL with its password replaced by `***`, safe for any output. */
 export function maskUrl(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*:)([^@]*)@/i, '$1***@')
-    .replace(/([?&](?:password|pass|pwd)=)[^&]*/gi, '$1***');
+  // The userinfo ends at the LAST `@` before the path, as URL parsers read it:
+  // a password may itself contain `@` (postgres://u:p@ss@host/db).
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*:)([^/?#]*)@/i, '$1***@')
+    .replace(/([?&](?:password|pass|pwd)=)[^&#]*/gi, '$1***');
 }
 
 export function dialectOf(target: ConnectionTarget): DialectName {

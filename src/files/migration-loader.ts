@@ -170,13 +170,16 @@ async function loadError(path: string, error: unknown): Promise<IdemError> {
   if (err instanceof SyntaxError) {
     // Type stripping puts `file:line`, the source line and a caret at the top of the stack. V8's own
     // parse errors for ES modules carry no location at all, so ask `node --check` for it; if the file
-    // itself parses, the error came from something it imports and stays without a location.
+    // itself parses, the error came from something it imports and stays without a location, unless
+    // a stack frame lies in the file: then running it threw (`JSON.parse('{')`), reported below.
     const at = locationFromHeader(err.stack) ?? (await locationFromCheck(path));
-    return new IdemError('MIGRATION_LOAD', failure(path, at, 'has a syntax error', err.message), {
-      cause: error,
-      hint: 'fix the file, then re-run',
-      data: { file: path },
-    });
+    if (at !== undefined || locationFromFrames(err.stack, path) === undefined) {
+      return new IdemError('MIGRATION_LOAD', failure(path, at, 'has a syntax error', err.message), {
+        cause: error,
+        hint: 'fix the file, then re-run',
+        data: { file: path },
+      });
+    }
   }
 
   // Thrown while the module body ran (or one of its imports failed): the first stack frame in the file says where.

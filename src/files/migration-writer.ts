@@ -14,7 +14,7 @@ export interface WriteMigrationOptions {
   description: string;
   /** Parent revisions: [] for the first migration, two or more for a merge. */
   revises: string[];
-  /** Timestamp for the file name; defaults to now. */
+  /** Timestamp for the file name, taken as given; defaults to now (or just past the newest existing name). */
   now?: Date;
   /** Defaults to 12 random hex characters. */
   revision?: string;
@@ -51,7 +51,7 @@ export async function writeMigration(dir: string, options: WriteMigrationOptions
   const ext = chooseExtension(existing, options.language);
   const text = renderMigration({ revision, revises: options.revises, description, js: ext === '.js' || ext === '.mjs' });
 
-  const stem = `${timestamp(options.now ?? new Date())}_${slugify(description)}`;
+  const stem = `${timestamp(options.now ?? after(new Date(), existing))}_${slugify(description)}`;
   // Two migrations with one name but different extensions would be confusing, so any extension counts as taken.
   const taken = new Set(existing.map(withoutExtension));
   for (let n = 1; ; n++) {
@@ -85,6 +85,18 @@ function chooseExtension(existing: string[], language: 'ts' | 'js' | undefined):
 
 function withoutExtension(name: string): string {
   return name.slice(0, name.lastIndexOf('.'));
+}
+
+/**
+ * `now`, or one second past the newest timestamped name when that is not
+ * older: two `idem new` in one second (or a colleague's clock ahead of ours)
+ * must still list in the order they were written, since the slug decides ties.
+ */
+function after(now: Date, existing: string[]): Date {
+  const newest = existing.map((name) => /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})_/.exec(name)).filter((m) => m !== null)
+    .map((m) => Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6])))
+    .reduce((a, b) => Math.max(a, b), -Infinity);
+  return Math.floor(now.getTime() / 1000) * 1000 <= newest ? new Date(newest + 1000) : now;
 }
 
 /** UTC so that two developers in different time zones still produce names that sort in creation order. */

@@ -196,7 +196,7 @@ export class RevisionGraph {
       });
     }
     if (count > known.size) {
-      throw new IdemError('GRAPH_UNKNOWN_TARGET', `cannot go down ${count} steps: only ${known.size} applied`, {
+      throw new IdemError('GRAPH_UNKNOWN_TARGET', `cannot go down ${count} step${count === 1 ? '' : 's'}: only ${known.size} applied`, {
         data: { target, steps: count, applied: known.size },
         hint: known.size === 0 ? 'nothing is applied; run `idem status` to check the database' : `use \`idem down -${known.size}\` or \`idem down base\` to revert everything`,
       });

@@ -3,7 +3,7 @@
  * already holds), or report drift (it exists, but not as declared). No I/O:
  * the live run, `plan` and tests all call this with a snapshot.
  */
-import { columnChangesNeeded, compareColumn, compareTable } from '../catalog/compare-shape.ts';
+import { columnChangesNeeded, compareColumn, compareReferentialActions, compareTable } from '../catalog/compare-shape.ts';
 import { foreignKeyByName, foreignKeyByShape, indexByName, indexByShape, uniqueByShape } from '../catalog/find-by-shape.ts';
 import { findColumn, sameColumns, sameColumnSet, type CatalogTable } from '../catalog/snapshot.ts';
 import type { TypeMapper } from '../dialect/dialect.ts';
@@ -28,8 +28,8 @@ export interface DeclaredConstraint {
 
 /** What later operations of the same run declare: drift is judged where the run ends, not midway. */
 export interface Lookahead {
-  /** The revision of a later operation that declares this object (`users` or `users.email`), if any. */
-  laterDeclaration(object: string): string | undefined;
+  /** The revision of a later operation that declares this object (`users` or `users.email`), or this field of it, if any. */
+  laterDeclaration(object: string, field?: string): string | undefined;
   /** Where a later renameTable / renameColumn of this run takes this name. */
   laterTableName(table: string): string | undefined;
   laterColumnName(table: string, column: string): string | undefined;
@@ -42,7 +42,8 @@ export interface ClassifyContext {
   lookahead?: Lookahead;
 }
 
-export function classify(op: SchemaOperation, ctx: ClassifyContext): Decision {
+export function classify(declared: SchemaOperation, ctx: ClassifyContext): Decision {
+  const op = atLaterNames(declared, ctx);
   switch (op.kind) {
     case 'createTable': return createTable(op, ctx);
     case 'dropTable':
@@ -63,11 +64,54 @@ export function classify(op: SchemaOperation, ctx: ClassifyContext): Decision {
   }
 }
 
+/**
+ * An operation on a table or column that a later migration of this run
+ * renames may meet it under the later name already: an init script created
+ * the newest shape. Where the declared name is absent and the later one
+ * exists, the operation is judged (and applied) there, as the run would have
+ * left it. createTable, dropTable and renameTable judge renames themselves;
+ * a new column's own name is addColumn's to judge.
+ */
+function atLaterNames(op: SchemaOperation, ctx: ClassifyContext): SchemaOperation {
+  const lookahead = ctx.lookahead;
+  if (!lookahead || op.kind === 'createTable' || op.kind === 'dropTable' || op.kind === 'renameTable') return op;
+  const tableName = (name: string): string => {
+    if (ctx.table(name)) return name;
+    const later = lookahead.laterTableName(name);
+    return later !== undefined && ctx.table(later) ? later : name;
+  };
+  const columnName = (declaredTable: string, table: string, name: string): string => {
+    const actual = ctx.table(table);
+    if (!actual || findColumn(actual, name)) return name;
+    const later = lookahead.laterColumnName(declaredTable, name) ?? lookahead.laterColumnName(table, name);
+    return later !== undefined && findColumn(actual, later) ? later : name;
+  };
+  const table = tableName(op.table);
+  const columns = (list: string[]): string[] => list.map((c) => columnName(op.table, table, c));
+  switch (op.kind) {
+    case 'alterColumn': return { ...op, table, column: columnName(op.table, table, op.column) };
+    case 'createIndex': return { ...op, table, index: { ...op.index, columns: columns(op.index.columns) } };
+    case 'addUnique': return { ...op, table, unique: { ...op.unique, columns: columns(op.unique.columns) } };
+    case 'addForeignKey': {
+      const ref = op.foreignKey.references;
+      const refTable = tableName(ref.table);
+      return {
+        ...op, table,
+        foreignKey: {
+          ...op.foreignKey, columns: columns(op.foreignKey.columns),
+          references: { table: refTable, columns: ref.columns.map((c) => columnName(ref.table, refTable, c)) },
+        },
+      };
+    }
+    default: return table === op.table ? op : { ...op, table };
+  }
+}
+
 /** Differences a later operation of this run will settle are not drift here. */
 function settledLater(differences: Difference[], ctx: ClassifyContext): { open: Difference[]; later: Difference[] } {
   const open: Difference[] = [];
   const later: Difference[] = [];
-  for (const d of differences) (ctx.lookahead?.laterDeclaration(d.object) ? later : open).push(d);
+  for (const d of differences) (ctx.lookahead?.laterDeclaration(d.object, d.field) ? later : open).push(d);
   return { open, later };
 }
 
@@ -106,7 +150,12 @@ function createTable(op: Extract<SchemaOperation, { kind: 'createTable' }>, ctx:
     if (renamed && ctx.table(renamed)) return { action: 'skip', detail: `exists as ${renamed}, which a later migration renames it to` };
     return { action: 'apply', op };
   }
-  return judge(compareTable(ctx.types, op.table, op.columns, op.options, actual), ctx, 'exists');
+  const lookahead = ctx.lookahead;
+  const later = lookahead && {
+    column: (table: string, column: string) => lookahead.laterColumnName(table, column),
+    table: (table: string) => lookahead.laterTableName(table),
+  };
+  return judge(compareTable(ctx.types, op.table, op.columns, op.options, actual, later), ctx, 'exists');
 }
 
 function renameTable(op: Extract<SchemaOperation, { kind: 'renameTable' }>, ctx: ClassifyContext): Decision {
@@ -172,6 +221,15 @@ function alterColumn(op: Extract<SchemaOperation, { kind: 'alterColumn' }>, ctx:
   return { action: 'apply', op: { ...op, changes: needed }, detail: describeChanges(differences), differences };
 }
 
+/**
+ * The primary key has no index in some catalogs (SQLite's rowid alias
+ * `id INTEGER PRIMARY KEY`), so it is checked on its own: a unique key on it
+ * would only duplicate it.
+ */
+function isPrimaryKey(table: CatalogTable, columns: readonly string[]): boolean {
+  return table.primaryKey.length > 0 && sameColumnSet(table.primaryKey, columns);
+}
+
 function describeChanges(differences: Difference[]): string {
   return differences.map((d) => `${d.field} ${show(d.actual)} -> ${show(d.declared)}`).join(', ');
 }
@@ -186,6 +244,7 @@ function createIndex(op: Extract<SchemaOperation, { kind: 'createIndex' }>, ctx:
     if (named.unique !== op.index.unique) differences.push({ object, field: 'unique', declared: op.index.unique, actual: named.unique });
     return judge(differences, ctx, 'exists');
   }
+  if (op.index.unique && isPrimaryKey(table, op.index.columns)) return { action: 'skip', detail: 'the primary key already is unique on these columns' };
   const same = op.index.unique ? uniqueByShape(table, op.index.columns) : indexByShape(table, op.index.columns);
   if (same && (same.unique === op.index.unique || (op.index.unique && sameColumnSet(same.columns, op.index.columns)))) {
     return { action: 'skip', detail: `exists as ${same.name}` };
@@ -205,7 +264,8 @@ function addUnique(op: Extract<SchemaOperation, { kind: 'addUnique' }>, ctx: Cla
     return judge(differences, ctx, 'exists');
   }
   const same = uniqueByShape(table, op.unique.columns);
-  if (same) return { action: 'skip', detail: same.origin === 'primaryKey' ? 'the primary key already is unique on these columns' : `exists as ${same.name}` };
+  if (same && same.origin !== 'primaryKey') return { action: 'skip', detail: `exists as ${same.name}` };
+  if (same || isPrimaryKey(table, op.unique.columns)) return { action: 'skip', detail: 'the primary key already is unique on these columns' };
   return { action: 'apply', op };
 }
 
@@ -221,12 +281,12 @@ function addForeignKey(op: Extract<SchemaOperation, { kind: 'addForeignKey' }>, 
     if (named.refTable !== fk.references.table || !sameColumns(named.refColumns, fk.references.columns)) {
       differences.push({ object, field: 'references', declared: `${fk.references.table}(${fk.references.columns.join(', ')})`, actual: `${named.refTable}(${named.refColumns.join(', ')})` });
     }
-    if (fk.onDelete && named.onDelete !== fk.onDelete) differences.push({ object, field: 'onDelete', declared: fk.onDelete, actual: named.onDelete });
-    if (fk.onUpdate && named.onUpdate !== fk.onUpdate) differences.push({ object, field: 'onUpdate', declared: fk.onUpdate, actual: named.onUpdate });
+    differences.push(...compareReferentialActions(object, fk, named));
     return judge(differences, ctx, 'exists');
   }
   const same = foreignKeyByShape(table, fk.columns, fk.references.table, fk.references.columns);
-  if (same) return { action: 'skip', detail: same.name ? `exists as ${same.name}` : 'exists (unnamed)' };
+  // Present under another name, but a declared ON DELETE / ON UPDATE it lacks is still drift.
+  if (same) return judge(compareReferentialActions(object, fk, same), ctx, same.name ? `exists as ${same.name}` : 'exists (unnamed)');
   return { action: 'apply', op };
 }
 

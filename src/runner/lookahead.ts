@@ -6,6 +6,8 @@
  * whether a later one declares the object that differs, and leaves the
  * judgement to it.
  */
+import { TYPE_FIELDS } from '../catalog/compare-shape.ts';
+import type { ColumnSpec } from '../plan/column-spec.ts';
 import type { Operation } from '../plan/operations.ts';
 import type { Lookahead } from './classify.ts';
 
@@ -33,7 +35,7 @@ export class RunLookahead {
   after(position: number): Lookahead {
     const later = this.#records.filter((r) => r.position > position);
     return {
-      laterDeclaration: (object) => later.find((r) => declaredObjects(r.op).some((key) => covers(key, object)))?.revision,
+      laterDeclaration: (object, field) => later.find((r) => declaredObjects(r.op).some((key) => covers(key, object, field)))?.revision,
       laterTableName: (table) => {
         let name = table;
         for (const r of later) if (r.op.kind === 'renameTable' && r.op.from === name) name = r.op.to;
@@ -48,30 +50,53 @@ export class RunLookahead {
   }
 }
 
-/** `users.*` covers the table and everything in it; `users.email` covers that column or key. */
-function covers(key: string, object: string): boolean {
-  if (key === object) return true;
-  if (!key.endsWith('.*')) return false;
-  const table = key.slice(0, -2);
+/**
+ * An object whose final shape an operation declares: `users.*` (the table and
+ * everything in it), `users.email` (that column or key). `fields`, when set,
+ * limits it to those fields: `alterColumn(t, c, { nullable: false })`
+ * settles the column's nullability, not a type it leaves alone.
+ */
+export interface DeclaredObject {
+  object: string;
+  fields?: readonly string[];
+}
+
+function covers(key: DeclaredObject, object: string, field: string | undefined): boolean {
+  if (key.fields && field !== undefined && !key.fields.includes(field)) return false;
+  if (key.object === object) return true;
+  if (!key.object.endsWith('.*')) return false;
+  const table = key.object.slice(0, -2);
   return object === table || object.startsWith(`${table}.`);
 }
 
 /** The objects whose final shape an operation declares. */
-export function declaredObjects(op: Operation): string[] {
+export function declaredObjects(op: Operation): DeclaredObject[] {
+  const all = (...objects: string[]): DeclaredObject[] => objects.map((object) => ({ object }));
   switch (op.kind) {
-    case 'createTable': case 'dropTable': return [`${op.table}.*`];
-    case 'renameTable': return [`${op.from}.*`, `${op.to}.*`];
-    case 'addColumn': case 'dropColumn': case 'alterColumn': return [`${op.table}.${op.column}`];
-    case 'renameColumn': return [`${op.table}.${op.from}`, `${op.table}.${op.to}`];
-    case 'createIndex': return keyObjects(op.table, op.index.name, op.index.columns);
-    case 'addUnique': return keyObjects(op.table, op.unique.name, op.unique.columns);
-    case 'addForeignKey': return [`${op.table}.${op.foreignKey.name}`];
-    case 'dropIndex': case 'dropUnique': case 'dropForeignKey': return [`${op.table}.${op.name}`];
+    case 'createTable': case 'dropTable': return all(`${op.table}.*`);
+    case 'renameTable': return all(`${op.from}.*`, `${op.to}.*`);
+    case 'addColumn': case 'dropColumn': return all(`${op.table}.${op.column}`);
+    case 'alterColumn': return [{ object: `${op.table}.${op.column}`, fields: alteredFields(op.changes) }];
+    case 'renameColumn': return all(`${op.table}.${op.from}`, `${op.table}.${op.to}`);
+    case 'createIndex': return keyObjects(op.table, op.index.name, op.index.columns, op.index.unique);
+    case 'addUnique': return keyObjects(op.table, op.unique.name, op.unique.columns, true);
+    case 'addForeignKey': return all(`${op.table}.${op.foreignKey.name}`);
+    case 'dropIndex': case 'dropUnique': case 'dropForeignKey': return all(`${op.table}.${op.name}`);
     case 'executeIf': case 'sql': return [];
   }
 }
 
-function keyObjects(table: string, name: string, columns: string[]): string[] {
-  // A single-column key also settles the column's own `unique`.
-  return columns.length === 1 ? [`${table}.${name}`, `${table}.${columns[0]}`] : [`${table}.${name}`];
+/** The difference fields (as compare-shape names them) an alterColumn decides; it applies only these. */
+function alteredFields(changes: ColumnSpec): string[] {
+  const fields: string[] = [];
+  if (TYPE_FIELDS.some((f) => changes[f] !== undefined)) fields.push('type');
+  for (const f of ['nullable', 'default', 'unique'] as const) if (changes[f] !== undefined) fields.push(f);
+  return fields;
+}
+
+function keyObjects(table: string, name: string, columns: string[], unique: boolean): DeclaredObject[] {
+  // A single-column unique key also settles the column's own `unique`, and nothing else about it.
+  const key: DeclaredObject[] = [{ object: `${table}.${name}` }];
+  if (unique && columns.length === 1) key.push({ object: `${table}.${columns[0]}`, fields: ['unique'] });
+  return key;
 }

@@ -3,6 +3,9 @@
  * node_modules/.bin. Node refuses to strip types under node_modules, so this
  * proves the package ships compiled JavaScript and runs the seed example's
  * TypeScript migrations from the user's own folder.
+ *
+ * Packs with --ignore-scripts: `prepare` would rebuild dist/ while other test
+ * files run the CLI from it (`npm test` built it already).
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -19,7 +22,7 @@ let work: string;
 
 before(async () => {
   work = await mkdtemp(join(tmpdir(), 'idem-installed-'));
-  const { stdout } = await run('npm', ['pack', '--silent', '--pack-destination', work], { cwd: root });
+  const { stdout } = await run('npm', ['pack', '--silent', '--ignore-scripts', '--pack-destination', work], { cwd: root });
   const tarball = stdout.trim().split('\n').pop()!;
   await cp(join(root, 'examples/seed/migrations'), join(work, 'migrations'), { recursive: true });
   await cp(join(root, 'examples/seed/init-db.mjs'), join(work, 'init-db.mjs'));
@@ -34,9 +37,9 @@ function idem(args: string[]) {
 }
 
 test('the packed package holds compiled JavaScript and type declarations, not the TypeScript sources', async () => {
-  const { stdout } = await run('npm', ['pack', '--dry-run', '--json'], { cwd: root });
+  const { stdout } = await run('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root });
   const files = (JSON.parse(stdout) as Array<{ files: Array<{ path: string }> }>)[0]!.files.map((f) => f.path);
-  assert.ok(files.includes('dist/cli/main.js'));
+  assert.ok(files.includes('dist/cli/bin.js'));
   assert.ok(files.includes('dist/index.d.ts'));
   assert.deepEqual(files.filter((f) => f.startsWith('src/') || f.startsWith('test/')), []);
 });

@@ -17,7 +17,7 @@ import type { IdemEvent } from '../../src/runner/events.ts';
 import type { Engine, TestDatabase } from '../engines.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-export const CLI = join(root, 'dist/cli/main.js');
+export const CLI = join(root, 'dist/cli/bin.js');
 
 export interface CliResult {
   code: number | null;

@@ -9,6 +9,7 @@ import { uniqueByShape } from '../../catalog/find-by-shape.ts';
 import { findColumn, type CatalogTable } from '../../catalog/snapshot.ts';
 import { IdemError } from '../../errors.ts';
 import type { ColumnSpec } from '../../plan/column-spec.ts';
+import { defaultConstraintName } from '../../plan/constraint-names.ts';
 import type { Operation } from '../../plan/operations.ts';
 import type { DdlCompiler, Statement } from '../dialect.ts';
 import { quoteSqliteIdentifier as q, quoteSqliteList as ql } from './sqlite-quote.ts';
@@ -161,9 +162,13 @@ export class SqliteDdlCompiler implements DdlCompiler {
   }
 }
 
-/** The name idem gives the unique index behind a column declared `unique: true`. */
+/**
+ * The name idem gives the unique index behind a column declared `unique: true`:
+ * the same one `addUnique(table, [column])` gives, shortened and cleaned as
+ * every name idem makes up, so a later migration can drop it by that name.
+ */
 export function uniqueColumnIndexName(table: string, column: string): string {
-  return `uq_${table}_${column}`;
+  return defaultConstraintName('uq', table, [column]);
 }
 
 function foreignKeyClause(name: string, columns: string[], refTable: string, refColumns: string[], onDelete?: string, onUpdate?: string): string {

@@ -1,0 +1,19 @@
+#!/usr/bin/env node
+/**
+ * The `idem` executable. It checks the Node.js version before anything
+ * imports `node:sqlite` or a TypeScript migration, so an old Node gets one
+ * clear line instead of a module-loading stack trace.
+ */
+const REQUIRED = [22, 18] as const;
+const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
+
+if (major < REQUIRED[0] || (major === REQUIRED[0] && minor < REQUIRED[1])) {
+  process.stderr.write(
+    `error: idem needs Node.js ${REQUIRED.join('.')} or newer (for node:sqlite and TypeScript migrations); this is ${process.version}\n`
+    + '  hint:  install Node.js 24 LTS (e.g. `npm install --prefix ~/.node24 node@24`, then put ~/.node24/node_modules/.bin on PATH)\n',
+  );
+  process.exitCode = 2;
+} else {
+  const { main } = await import('./main.ts');
+  process.exitCode = await main(process.argv.slice(2));
+}

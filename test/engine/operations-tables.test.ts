@@ -1,0 +1,409 @@
+/**
+ * createTable, addColumn and alterColumn on every engine: applied, skipped,
+ * drift with both shapes, and the cases an engine cannot do in place (a NOT
+ * NULL column on a table with rows, SQLite's table rebuild keeping data,
+ * indexes and foreign keys). Each scenario runs twice: the second run, after
+ * the version table is emptied (adoption), skips everything and changes nothing.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { engines } from '../engines.ts';
+import type { TestProject } from '../support/project.ts';
+import {
+  adoptAgain, appExec, catalogTable, failsCleanly, foreignKeyList, indexList, opDetails, opEvent, tableNames, upOk, withProject,
+} from '../support/scenario.ts';
+
+const USERS = `await m.createTable('users', {
+  id: { type: 'integer', primaryKey: true, autoIncrement: true },
+  email: { type: 'string', length: 100, nullable: false, unique: true },
+});`;
+
+const MEMBERSHIPS = `await m.createTable('memberships', {
+  user_id: { type: 'integer', nullable: false },
+  group_id: { type: 'integer', nullable: false },
+  a: { type: 'string', length: 10 },
+  b: { type: 'integer' },
+  c: { type: 'text' },
+}, {
+  primaryKey: ['user_id', 'group_id'],
+  unique: [{ columns: ['a', 'b'] }],
+  indexes: [{ columns: ['c'] }],
+  foreignKeys: [{ columns: ['user_id'], references: { table: 'users', columns: ['id'] }, onDelete: 'cascade' }],
+});`;
+
+for (const engine of engines) {
+  describe(`${engine.name}: createTable`, () => {
+    test(`${engine.name}: creates columns, composite primary key, unique columns and constraints, indexes, foreign keys with onDelete`, () => withProject(engine, async (p) => {
+      await p.write({ revision: 'r1', up: `${USERS}\n${MEMBERSHIPS}` });
+      const run = await upOk(p, '--strict');
+      assert.deepEqual(opDetails(run), ['applied createTable users', 'applied createTable memberships']);
+      const memberships = (await catalogTable(p, 'memberships'))!;
+      assert.deepEqual(memberships.primaryKey, ['user_id', 'group_id']);
+      assert.deepEqual(memberships.columns.map((c) => `${c.name} ${c.type.raw}${c.nullable ? '' : ' not null'}`),
+        ['user_id integer not null', 'group_id integer not null', 'a varchar(10)', 'b integer', 'c text']);
+      assert.deepEqual(await indexList(p, 'memberships'), ['ix_memberships_c(c)', 'uq_memberships_a_b(a,b) unique']);
+      assert.deepEqual(await foreignKeyList(p, 'memberships'), ['fk_memberships_user_id_users(user_id) -> users(id) on delete cascade']);
+      assert.deepEqual(await indexList(p, 'users'), ['uq_users_email(email) unique']);
+      // The keys hold for the application, not only in the catalog.
+      await appExec(p, `INSERT INTO users (email) VALUES ('a@x')`);
+      await assert.rejects(appExec(p, `INSERT INTO users (email) VALUES ('a@x')`), /UNIQUE/i);
+      await appExec(p, `INSERT INTO memberships (user_id, group_id, a, b) VALUES (1, 1, 'x', 1)`);
+      await assert.rejects(appExec(p, `INSERT INTO memberships (user_id, group_id, a, b) VALUES (1, 2, 'x', 1)`), /UNIQUE/i);
+      await assert.rejects(appExec(p, `INSERT INTO memberships (user_id, group_id) VALUES (99, 1)`), /FOREIGN KEY/i);
+      await appExec(p, `INSERT INTO users (email) VALUES ('b@x')`);
+      await appExec(p, `INSERT INTO memberships (user_id, group_id) VALUES (2, 1)`);
+      await appExec(p, 'DELETE FROM users WHERE id = 2');
+      assert.deepEqual(await p.query('SELECT user_id FROM memberships'), [{ user_id: 1 }]);
+      const again = await adoptAgain(p);
+      assert.deepEqual(opDetails(again), ['skipped createTable users — exists', 'skipped createTable memberships — exists']);
+    }));
+
+    test(`${engine.name}: tables an init script created in the declared shape, under its own key names, are skipped; nothing is duplicated`, () => withProject(engine, async (p) => {
+      await p.write({ revision: 'r1', up: `${USERS}\n${MEMBERSHIPS}` });
+      await p.exec(`CREATE TABLE users (id INTEGER PRIMARY KEY AUTOINCREMENT, email VARCHAR(100) NOT NULL, CONSTRAINT users_email_key UNIQUE (email))`);
+      await p.exec(`CREATE TABLE memberships (user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE, group_id INTEGER NOT NULL,
+        a VARCHAR(10), b INTEGER, c TEXT, PRIMARY KEY (user_id, group_id), UNIQUE (a, b))`);
+      await p.exec('CREATE INDEX memberships_c_idx ON memberships (c)');
+      await p.exec(`INSERT INTO users (email) VALUES ('a@x')`);
+      const before = await p.fingerprint();
+      const run = await upOk(p, '--strict');
+      assert.deepEqual(opDetails(run), ['skipped createTable users — exists', 'skipped createTable memberships — exists']);
+      assert.equal(await p.fingerprint(), before);
+      await adoptAgain(p);
+    }));
+
+    const driftCases: Array<{ what: string; declared: string; actual: string; differences: unknown[] }> = [
+      {
+        what: 'type and length',
+        declared: `{ id: { type: 'integer', primaryKey: true }, name: { type: 'string', length: 100 } }`,
+        actual: 'CREATE TABLE t (id INTEGER PRIMARY KEY, name VARCHAR(50))',
+        differences: [{ object: 't.name', field: 'type', declared: 'varchar(100)', actual: 'varchar(50)' }],
+      },
+      {
+        what: 'another type',
+        declared: `{ id: { type: 'integer', primaryKey: true }, n: { type: 'integer' } }`,
+        actual: 'CREATE TABLE t (id INTEGER PRIMARY KEY, n TEXT)',
+        differences: [{ object: 't.n', field: 'type', declared: 'integer', actual: 'text' }],
+      },
+      {
+        what: 'nullability',
+        declared: `{ id: { type: 'integer', primaryKey: true }, name: { type: 'string', length: 50, nullable: false } }`,
+        actual: 'CREATE TABLE t (id INTEGER PRIMARY KEY, name VARCHAR(50))',
+        differences: [{ object: 't.name', field: 'nullable', declared: false, actual: true }],
+      },
+      {
+        what: 'a missing primary key',
+        declared: `{ id: { type: 'integer', primaryKey: true }, name: { type: 'text' } }`,
+        actual: 'CREATE TABLE t (id INTEGER NOT NULL, name TEXT)',
+        differences: [{ object: 't.id', field: 'primaryKey', declared: true, actual: false }],
+      },
+      {
+        what: 'a composite primary key on fewer columns',
+        declared: `{ a: { type: 'integer', nullable: false }, b: { type: 'integer', nullable: false } }, { primaryKey: ['a', 'b'] }`,
+        actual: 'CREATE TABLE t (a INTEGER NOT NULL, b INTEGER NOT NULL, PRIMARY KEY (a))',
+        differences: [
+          { object: 't.b', field: 'primaryKey', declared: true, actual: false },
+          { object: 't', field: 'primaryKey', declared: ['a', 'b'], actual: ['a'] },
+        ],
+      },
+      {
+        what: 'a unique column without its unique key',
+        declared: `{ id: { type: 'integer', primaryKey: true }, code: { type: 'string', length: 20, unique: true } }`,
+        actual: 'CREATE TABLE t (id INTEGER PRIMARY KEY, code VARCHAR(20))',
+        differences: [{ object: 't.code', field: 'unique', declared: true, actual: false }],
+      },
+      {
+        what: 'a missing unique constraint',
+        declared: `{ a: { type: 'integer' }, b: { type: 'integer' } }, { unique: [{ columns: ['a', 'b'], name: 'uq_t_ab' }] }`,
+        actual: 'CREATE TABLE t (a INTEGER, b INTEGER)',
+        differences: [{ object: 't.uq_t_ab', field: 'unique', declared: ['a', 'b'], actual: null }],
+      },
+      {
+        what: 'a missing index',
+        declared: `{ a: { type: 'integer' } }, { indexes: [{ columns: ['a'], name: 'ix_t_a' }] }`,
+        actual: 'CREATE TABLE t (a INTEGER)',
+        differences: [{ object: 't.ix_t_a', field: 'index', declared: ['a'], actual: null }],
+      },
+      {
+        what: 'a missing foreign key',
+        declared: `{ a: { type: 'integer' } }, { foreignKeys: [{ columns: ['a'], references: { table: 'p', columns: ['id'] }, name: 'fk_t_a' }] }`,
+        actual: 'CREATE TABLE t (a INTEGER)',
+        differences: [{ object: 't.fk_t_a', field: 'foreignKey', declared: 'p(id)', actual: null }],
+      },
+      {
+        what: 'a foreign key with another onDelete',
+        declared: `{ a: { type: 'integer' } }, { foreignKeys: [{ columns: ['a'], references: { table: 'p', columns: ['id'] }, name: 'fk_t_a', onDelete: 'cascade' }] }`,
+        actual: 'CREATE TABLE t (a INTEGER REFERENCES p (id) ON DELETE SET NULL)',
+        differences: [{ object: 't.fk_t_a', field: 'onDelete', declared: 'cascade', actual: 'set null' }],
+      },
+      {
+        what: 'an undeclared column',
+        declared: `{ id: { type: 'integer', primaryKey: true } }`,
+        actual: 'CREATE TABLE t (id INTEGER PRIMARY KEY, extra TEXT)',
+        differences: [{ object: 't.extra', field: 'exists', declared: false, actual: true }],
+      },
+    ];
+    for (const c of driftCases) {
+      test(`${engine.name}: an existing table with ${c.what} is drift, with both shapes; --strict fails and records nothing`, () => withProject(engine, async (p) => {
+        await p.exec('CREATE TABLE p (id INTEGER PRIMARY KEY)');
+        await p.exec(c.actual);
+        await p.write({ revision: 'r1', up: `await m.createTable('t', ${c.declared});` });
+        const before = await p.fingerprint();
+        const strict = await p.cli(['--json', 'up', '--strict']);
+        assert.equal(strict.code, 3, strict.stdout);
+        assert.deepEqual(await p.recorded(), []);
+        const run = await upOk(p);
+        const op = opEvent(run, 'createTable', 't');
+        assert.equal(op.outcome, 'drift');
+        assert.match(String(op.detail), /^exists, differs: /);
+        assert.deepEqual(op.differences, c.differences);
+        assert.deepEqual(await p.recorded(), ['r1']);
+        assert.equal(await p.fingerprint(), before, 'drift changes nothing');
+        await adoptAgain(p, opDetails(run));
+      }));
+    }
+  });
+
+  describe(`${engine.name}: addColumn`, () => {
+    const base = { revision: 'r1', up: USERS };
+
+    test(`${engine.name}: adds a column to a table with rows; skipped once it exists`, () => withProject(engine, async (p) => {
+      await p.write(base);
+      await upOk(p);
+      await p.exec(`INSERT INTO users (email) VALUES ('a@x'), ('b@x')`);
+      await p.write({ revision: 'r2', revises: 'r1', up: `await m.addColumn('users', 'api_key', { type: 'string', length: 255 });` });
+      const run = await upOk(p, '--strict');
+      assert.deepEqual(opDetails(run), ['applied addColumn users.api_key']);
+      const column = (await catalogTable(p, 'users'))!.columns.find((c) => c.name === 'api_key');
+      assert.deepEqual(column && [column.type.raw, column.nullable, column.default], ['varchar(255)', true, null]);
+      assert.deepEqual(await p.query('SELECT email, api_key FROM users ORDER BY id'), [{ email: 'a@x', api_key: null }, { email: 'b@x', api_key: null }]);
+      const again = await adoptAgain(p);
+      assert.deepEqual(opDetails(again).slice(1), ['skipped addColumn users.api_key — exists']);
+    }));
+
+    const driftCases: Array<{ what: string; spec: string; column: string; differences: unknown[] }> = [
+      {
+        what: 'another length', spec: `{ type: 'string', length: 255 }`, column: 'api_key VARCHAR(100)',
+        differences: [{ object: 'users.api_key', field: 'type', declared: 'varchar(255)', actual: 'varchar(100)' }],
+      },
+      {
+        what: 'another type', spec: `{ type: 'integer' }`, column: 'api_key TEXT',
+        differences: [{ object: 'users.api_key', field: 'type', declared: 'integer', actual: 'text' }],
+      },
+      {
+        what: 'another nullability', spec: `{ type: 'string', length: 255, nullable: false, default: '' }`, column: `api_key VARCHAR(255) DEFAULT ''`,
+        differences: [{ object: 'users.api_key', field: 'nullable', declared: false, actual: true }],
+      },
+      {
+        what: 'no unique key', spec: `{ type: 'string', length: 255, unique: true }`, column: 'api_key VARCHAR(255)',
+        differences: [{ object: 'users.api_key', field: 'unique', declared: true, actual: false }],
+      },
+    ];
+    for (const c of driftCases) {
+      test(`${engine.name}: a column that exists with ${c.what} is drift, with both shapes`, () => withProject(engine, async (p) => {
+        await p.exec(`CREATE TABLE users (id INTEGER PRIMARY KEY AUTOINCREMENT, email VARCHAR(100) NOT NULL UNIQUE, ${c.column})`);
+        await p.write(base);
+        await p.write({ revision: 'r2', revises: 'r1', up: `await m.addColumn('users', 'api_key', ${c.spec});` });
+        const run = await upOk(p);
+        const op = opEvent(run, 'addColumn', 'users.api_key');
+        assert.equal(op.outcome, 'drift');
+        assert.deepEqual(op.differences, c.differences);
+        assert.equal((await p.cli(['--json', 'up', '--strict'])).code, 0, 'already recorded: nothing pending');
+        await adoptAgain(p, opDetails(run));
+      }));
+    }
+
+    test(`${engine.name}: unique: true adds the column and a unique index; a unique key under another name counts`, () => withProject(engine, async (p) => {
+      await p.write(base);
+      await p.write({ revision: 'r2', revises: 'r1', up: `await m.addColumn('users', 'api_key', { type: 'string', length: 255, unique: true });` });
+      await upOk(p);
+      assert.deepEqual(await indexList(p, 'users'), ['uq_users_api_key(api_key) unique', 'uq_users_email(email) unique']);
+      await appExec(p, `INSERT INTO users (email, api_key) VALUES ('a@x', 'k')`);
+      await assert.rejects(appExec(p, `INSERT INTO users (email, api_key) VALUES ('b@x', 'k')`), /UNIQUE/i);
+      await adoptAgain(p);
+      // The same column made unique by hand, under the application's own name.
+      await p.exec('DROP INDEX uq_users_api_key');
+      await p.exec('CREATE UNIQUE INDEX users_api_key_key ON users (api_key)');
+      await adoptAgain(p, [
+        'skipped createTable users — exists; users.api_key not declared settled by a later migration',
+        'skipped addColumn users.api_key — exists',
+      ]);
+      assert.deepEqual(await indexList(p, 'users'), ['uq_users_email(email) unique', 'users_api_key_key(api_key) unique']);
+    }));
+
+    test(`${engine.name}: NOT NULL without a default on a table with rows fails with a clear message before anything changes`, () => withProject(engine, async (p) => {
+      await p.write(base);
+      await upOk(p);
+      await p.exec(`INSERT INTO users (email) VALUES ('a@x')`);
+      await p.write({
+        revision: 'r2', revises: 'r1',
+        up: `await m.createIndex('users', ['email'], { name: 'ix_users_email' });
+             await m.addColumn('users', 'nick', { type: 'string', length: 20, nullable: false });`,
+      });
+      const error = await failsCleanly(p, ['r1']);
+      assert.equal(error.code, 'OPERATION_INVALID');
+      assert.equal(error.message, 'addColumn users.nick: NOT NULL without a default, and users has rows');
+      assert.deepEqual([error.revision, error.op, error.target], ['r2', 'addColumn', 'users.nick']);
+      assert.equal(error.sql, undefined, 'no statement was sent for the column');
+      assert.match(String(error.hint), /default/);
+      assert.deepEqual(await indexList(p, 'users'), ['uq_users_email(email) unique'], 'the earlier operation rolled back');
+    }));
+
+    test(`${engine.name}: NOT NULL with a default on a table with rows fills the rows (literal and expression defaults)`, () => withProject(engine, async (p) => {
+      await p.write(base);
+      await upOk(p);
+      await p.exec(`INSERT INTO users (email) VALUES ('a@x'), ('b@x')`);
+      await p.write({
+        revision: 'r2', revises: 'r1',
+        up: `await m.addColumn('users', 'status', { type: 'string', length: 10, nullable: false, default: 'active' });
+             await m.addColumn('users', 'created_at', { type: 'timestamp', nullable: false, default: { sql: 'CURRENT_TIMESTAMP' } });`,
+      });
+      const run = await upOk(p, '--strict');
+      assert.deepEqual(opDetails(run), ['applied addColumn users.status', 'applied addColumn users.created_at']);
+      const users = (await catalogTable(p, 'users'))!;
+      assert.deepEqual(users.columns.map((c) => [c.name, c.nullable]), [['id', false], ['email', false], ['status', false], ['created_at', false]]);
+      const rows = await p.query<{ email: string; status: string; created_at: string | null }>('SELECT email, status, created_at FROM users ORDER BY id');
+      assert.deepEqual(rows.map((r) => [r.email, r.status, typeof r.created_at]), [['a@x', 'active', 'string'], ['b@x', 'active', 'string']]);
+      assert.deepEqual(await indexList(p, 'users'), ['uq_users_email(email) unique']);
+      await adoptAgain(p);
+    }));
+
+    test(`${engine.name}: NOT NULL without a default on an empty table works`, () => withProject(engine, async (p) => {
+      await p.write(base);
+      await p.write({ revision: 'r2', revises: 'r1', up: `await m.addColumn('users', 'nick', { type: 'string', length: 20, nullable: false });` });
+      const run = await upOk(p, '--strict');
+      assert.deepEqual(opDetails(run), ['applied createTable users', 'applied addColumn users.nick']);
+      const nick = (await catalogTable(p, 'users'))!.columns.find((c) => c.name === 'nick');
+      assert.deepEqual(nick && [nick.type.raw, nick.nullable], ['varchar(20)', false]);
+      await assert.rejects(appExec(p, `INSERT INTO users (email) VALUES ('a@x')`), /NOT NULL/i);
+      await adoptAgain(p);
+    }));
+  });
+
+  describe(`${engine.name}: alterColumn`, () => {
+    const schema = {
+      revision: 'r1',
+      up: `await m.createTable('teams', { id: { type: 'integer', primaryKey: true }, name: { type: 'string', length: 50 } });
+           await m.createTable('users', {
+             id: { type: 'integer', primaryKey: true, autoIncrement: true },
+             email: { type: 'string', length: 255, nullable: false, unique: true },
+             role: { type: 'string', length: 20, nullable: false, default: 'user' },
+             nick: { type: 'string', length: 50 },
+             team_id: { type: 'integer' },
+           }, {
+             indexes: [{ columns: ['role'], name: 'ix_users_role' }],
+             foreignKeys: [{ columns: ['team_id'], references: { table: 'teams', columns: ['id'] }, name: 'fk_users_team', onDelete: 'set null' }],
+           });
+           await m.createTable('posts', {
+             id: { type: 'integer', primaryKey: true },
+             user_id: { type: 'integer', nullable: false },
+           }, { foreignKeys: [{ columns: ['user_id'], references: { table: 'users', columns: ['id'] }, name: 'fk_posts_user', onDelete: 'cascade' }] });`,
+    };
+    const seed = async (p: TestProject) => {
+      await upOk(p);
+      await p.exec(`INSERT INTO teams (id, name) VALUES (1, 'red')`);
+      await p.exec(`INSERT INTO users (email, role, nick, team_id) VALUES ('a@x', 'admin', 'al', 1), ('b@x', 'user', 'bo', NULL)`);
+      await p.exec('INSERT INTO posts (id, user_id) VALUES (10, 1), (11, 2)');
+    };
+    const alter = (body: string) => ({ revision: 'r2', revises: 'r1', up: body });
+
+    test(`${engine.name}: applies only the difference; data, indexes and foreign keys survive; keys are still enforced`, () => withProject(engine, async (p) => {
+      await p.write(schema);
+      await seed(p);
+      const rowsBefore = await p.query('SELECT * FROM users ORDER BY id');
+      const indexesBefore = await indexList(p, 'users');
+      const keysBefore = [await foreignKeyList(p, 'users'), await foreignKeyList(p, 'posts')];
+      assert.deepEqual(indexesBefore, ['ix_users_role(role)', 'uq_users_email(email) unique']);
+      await p.write(alter(`await m.alterColumn('users', 'email', { type: 'string', length: 512, nullable: false });`));
+      const run = await upOk(p, '--strict');
+      assert.deepEqual(opDetails(run), ['applied alterColumn users.email — type varchar(255) -> varchar(512)']);
+      assert.deepEqual(opEvent(run, 'alterColumn', 'users.email').differences,
+        [{ object: 'users.email', field: 'type', declared: 'varchar(512)', actual: 'varchar(255)' }]);
+      const email = (await catalogTable(p, 'users'))!.columns.find((c) => c.name === 'email')!;
+      assert.deepEqual([email.type.raw, email.nullable], ['varchar(512)', false]);
+      assert.deepEqual(await p.query('SELECT * FROM users ORDER BY id'), rowsBefore);
+      assert.deepEqual(await indexList(p, 'users'), indexesBefore);
+      assert.deepEqual([await foreignKeyList(p, 'users'), await foreignKeyList(p, 'posts')], keysBefore);
+      assert.deepEqual(await tableNames(p), ['posts', 'teams', 'users']);
+      // Enforcement afterwards: unique, outgoing and incoming keys, cascades.
+      await assert.rejects(appExec(p, `INSERT INTO users (email) VALUES ('a@x')`), /UNIQUE/i);
+      await assert.rejects(appExec(p, `INSERT INTO users (email, team_id) VALUES ('c@x', 99)`), /FOREIGN KEY/i);
+      await assert.rejects(appExec(p, 'INSERT INTO posts (id, user_id) VALUES (12, 99)'), /FOREIGN KEY/i);
+      await appExec(p, 'DELETE FROM users WHERE id = 2');
+      assert.deepEqual(await p.query('SELECT id FROM posts ORDER BY id'), [{ id: 10 }]);
+      await appExec(p, 'DELETE FROM teams WHERE id = 1');
+      assert.deepEqual(await p.query('SELECT team_id FROM users'), [{ team_id: null }]);
+      const again = await adoptAgain(p);
+      assert.deepEqual(opDetails(again).at(-1), 'skipped alterColumn users.email — already as declared');
+    }));
+
+    const changes: Array<{ what: string; body: string; detail: string; check: string; expect: unknown[] }> = [
+      {
+        what: 'nullable', body: `await m.alterColumn('users', 'nick', { nullable: false });`, detail: 'nullable true -> false',
+        check: `SELECT "notnull" AS v FROM pragma_table_info('users') WHERE name = 'nick'`, expect: [{ v: 1 }],
+      },
+      {
+        what: 'default', body: `await m.alterColumn('users', 'role', { default: 'member' });`, detail: `default 'user' -> 'member'`,
+        check: `SELECT dflt_value AS v FROM pragma_table_info('users') WHERE name = 'role'`, expect: [{ v: `'member'` }],
+      },
+      {
+        what: 'unique: true', body: `await m.alterColumn('users', 'nick', { unique: true });`, detail: 'unique false -> true',
+        check: `SELECT name AS v FROM pragma_index_list('users') WHERE "unique" = 1 ORDER BY name`, expect: [{ v: 'uq_users_email' }, { v: 'uq_users_nick' }],
+      },
+      {
+        what: 'unique: false', body: `await m.alterColumn('users', 'email', { unique: false });`, detail: 'unique true -> false',
+        check: `SELECT name AS v FROM pragma_index_list('users') WHERE "unique" = 1 ORDER BY name`, expect: [],
+      },
+      {
+        what: 'type', body: `await m.alterColumn('users', 'nick', { type: 'text' });`, detail: 'type varchar(50) -> text',
+        check: `SELECT lower(type) AS v FROM pragma_table_info('users') WHERE name = 'nick'`, expect: [{ v: 'text' }],
+      },
+    ];
+    for (const c of changes) {
+      test(`${engine.name}: alterColumn ${c.what}: applied with the difference, then skipped`, () => withProject(engine, async (p) => {
+        await p.write(schema);
+        await seed(p);
+        const rowsBefore = await p.query('SELECT id, email, nick, team_id FROM users ORDER BY id');
+        await p.write(alter(c.body));
+        const run = await upOk(p, '--strict');
+        const op = run.events.find((e) => e.event === 'op')!;
+        assert.deepEqual([op.outcome, op.detail], ['applied', c.detail]);
+        if (engine.name === 'sqlite') assert.deepEqual(await p.query(c.check), c.expect);
+        assert.deepEqual(await p.query('SELECT id, email, nick, team_id FROM users ORDER BY id'), rowsBefore);
+        assert.deepEqual(await foreignKeyList(p, 'posts'), ['fk_posts_user(user_id) -> users(id) on delete cascade']);
+        const again = await adoptAgain(p);
+        assert.equal(opDetails(again).at(-1), `skipped alterColumn ${op.target} — already as declared`);
+      }));
+    }
+
+    test(`${engine.name}: unique: false removes a unique constraint an init script wrote inline`, () => withProject(engine, async (p) => {
+      await p.exec('CREATE TABLE accounts (id INTEGER PRIMARY KEY, code VARCHAR(20) UNIQUE, name TEXT)');
+      await p.exec(`INSERT INTO accounts (code, name) VALUES ('a', 'x'), ('b', 'y')`);
+      await p.write({ revision: 'r1', up: `await m.alterColumn('accounts', 'code', { unique: false });` });
+      const run = await upOk(p);
+      assert.deepEqual(opDetails(run), ['applied alterColumn accounts.code — unique true -> false']);
+      assert.deepEqual(await indexList(p, 'accounts'), []);
+      await appExec(p, `INSERT INTO accounts (code, name) VALUES ('a', 'z')`);
+      assert.equal((await p.query('SELECT * FROM accounts')).length, 3);
+      await adoptAgain(p);
+    }));
+
+    test(`${engine.name}: a failing alter (NOT NULL over NULL rows) exits 1 naming the operation and SQL, and rolls back`, () => withProject(engine, async (p) => {
+      await p.write(schema);
+      await seed(p);
+      await p.exec(`UPDATE users SET nick = NULL WHERE id = 2`);
+      await p.write(alter(`await m.alterColumn('users', 'email', { length: 300 });
+                           await m.alterColumn('users', 'nick', { nullable: false });`));
+      const error = await failsCleanly(p, ['r1']);
+      assert.equal(error.code, 'OPERATION_FAILED');
+      assert.equal(error.message, 'alterColumn users.nick failed');
+      assert.deepEqual([error.revision, error.op, error.target], ['r2', 'alterColumn', 'users.nick']);
+      assert.match(String(error.sql), /^INSERT INTO /);
+      assert.match(String(error.cause), /NOT NULL/);
+      assert.match(String(error.hint), /existing values/);
+      assert.deepEqual(await tableNames(p), ['posts', 'teams', 'users'], 'no half-built table is left');
+      const email = (await catalogTable(p, 'users'))!.columns.find((c) => c.name === 'email')!;
+      assert.equal(email.type.raw, 'varchar(255)', 'the earlier alter rolled back');
+    }));
+  });
+}
