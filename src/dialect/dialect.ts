@@ -90,6 +90,12 @@ export interface DialectSession {
   bindPlaceholders(sql: string): string;
   /** Engine-specific classification of "it already exists" errors met in a race. */
   isAlreadyExistsError(error: unknown): boolean;
+  /**
+   * Whether another connection changed the database since the last call
+   * (the first call answers false). Engines whose run lock spans the whole
+   * run can always answer false; SQLite's lock is re-taken between migrations.
+   */
+  changedByOthers(): Promise<boolean>;
   /** Checks the engine defers to the end of a migration (SQLite: foreign keys). Throws to roll it back. */
   verifyMigration(): Promise<void>;
   close(): Promise<void>;

@@ -43,6 +43,7 @@ export async function applySteps(options: ApplyOptions): Promise<StepResult[]> {
   const lookahead = direction === 'up' ? await recordRun(session, catalog, modules) : undefined;
   const results: StepResult[] = [];
   if (direction === 'up') await versions.ensure();
+  await session.changedByOthers();
 
   for (const [index, file] of steps.entries()) {
     const module = modules[index]!;
@@ -52,6 +53,15 @@ export async function applySteps(options: ApplyOptions): Promise<StepResult[]> {
         revision: file.revision, hint: 'add a down(m) that undoes up(m), or leave this revision applied',
       });
     }
+    await session.transactions.begin();
+    // Another runner may have taken the lock between two migrations: what it
+    // did is re-read, never done again.
+    if (await session.changedByOthers()) catalog.invalidate();
+    if ((await versions.isRecorded(file.revision)) !== (direction === 'down')) {
+      await session.transactions.commit();
+      emit({ event: 'warning', code: 'DONE_ELSEWHERE', revision: file.revision, message: `${file.revision} was ${direction === 'up' ? 'applied' : 'reverted'} by another runner meanwhile` });
+      continue;
+    }
     emit({ event: 'begin', revision: file.revision, direction, description: file.description, file: file.file, transaction: true });
     const started = performance.now();
     const counts = emptyCounts();
@@ -59,7 +69,6 @@ export async function applySteps(options: ApplyOptions): Promise<StepResult[]> {
       session, catalog, revision: file.revision, direction, strict: options.strict, emit, counts, declared,
       ...(lookahead ? { lookahead, position: index * POSITIONS_PER_MIGRATION } : {}),
     });
-    await session.transactions.begin();
     try {
       await run(createMigrationContext(executor));
       await session.verifyMigration();
@@ -100,9 +109,15 @@ async function loadAll(steps: MigrationFile[]): Promise<LoadedMigration[]> {
   return modules;
 }
 
-/** The look-ahead pass: every pending `up`, recorded against the catalog as it is now. */
+/**
+ * The look-ahead pass: every pending `up`, recorded against the catalog as it
+ * is now. `up` runs twice then (code outside `m` too); on a database with no
+ * tables nothing can differ from a declaration, so the pass is skipped.
+ */
 async function recordRun(session: DialectSession, catalog: CatalogState, modules: LoadedMigration[]): Promise<RunLookahead> {
   const records: RecordedOperation[] = [];
+  await catalog.load();
+  if (catalog.isEmpty()) return new RunLookahead(records);
   for (const [index, module] of modules.entries()) {
     const recorder = new RecordingExecutor(session.dialect, catalog);
     try {

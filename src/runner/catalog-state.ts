@@ -25,6 +25,12 @@ export class CatalogState {
     return this.#tables.get(name);
   }
 
+  /** No user table at all (a fresh database); `load()` must have run. */
+  isEmpty(): boolean {
+    if (!this.#tables) throw new Error('catalog read before load()');
+    return this.#tables.size === 0;
+  }
+
   async refresh(names: readonly string[]): Promise<void> {
     if (!this.#tables) return this.load();
     const fresh = await this.#reader.readTables(names);

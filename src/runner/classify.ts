@@ -118,7 +118,9 @@ function settledLater(differences: Difference[], ctx: ClassifyContext): { open: 
 function judge(differences: Difference[], ctx: ClassifyContext, holds: string): Decision {
   const { open, later } = settledLater(differences, ctx);
   if (open.length > 0) return { action: 'drift', detail: `exists, differs: ${describeDifferences(open)}`, differences: open };
-  if (later.length > 0) return { action: 'skip', detail: `${holds}; ${describeDifferences(later)} settled by a later migration`, differences: later };
+  if (later.length > 0) {
+    return { action: 'skip', detail: `${holds}; left to a later migration: ${describeDifferences(later)}`, differences: later };
+  }
   return { action: 'skip', detail: holds };
 }
 
@@ -159,20 +161,9 @@ function createTable(op: Extract<SchemaOperation, { kind: 'createTable' }>, ctx:
 }
 
 function renameTable(op: Extract<SchemaOperation, { kind: 'renameTable' }>, ctx: ClassifyContext): Decision {
-  const from = ctx.table(op.from);
-  const to = ctx.table(op.to);
-  if (from && !to) return { action: 'apply', op };
-  if (!from && to) return { action: 'skip', detail: `already renamed (${op.to} exists, ${op.from} absent)` };
-  const target = operationTarget(op);
-  if (from && to) {
-    throw new IdemError('OPERATION_FAILED', `renameTable ${target}: both ${op.from} and ${op.to} exist`, {
-      operation: { kind: 'renameTable', target },
-      hint: `idem cannot tell which one holds the data; drop or rename one of them by hand, then re-run \`idem up\``,
-    });
-  }
-  throw new IdemError('OPERATION_FAILED', `renameTable ${target}: neither ${op.from} nor ${op.to} exists`, {
-    operation: { kind: 'renameTable', target },
-    hint: `create ${op.from} in an earlier migration, or check the names`,
+  return renameDecision(op, '', ctx.table(op.from) !== undefined, ctx.table(op.to) !== undefined, {
+    both: 'drop or rename one of them by hand, then re-run `idem up`',
+    neither: `create ${op.from} in an earlier migration, or check the names`,
   });
 }
 
@@ -190,20 +181,27 @@ function addColumn(op: Extract<SchemaOperation, { kind: 'addColumn' }>, ctx: Cla
 
 function renameColumn(op: Extract<SchemaOperation, { kind: 'renameColumn' }>, ctx: ClassifyContext): Decision {
   const table = requireTable(op, op.table, ctx);
-  const from = findColumn(table, op.from);
-  const to = findColumn(table, op.to);
-  if (from && !to) return { action: 'apply', op };
-  if (!from && to) return { action: 'skip', detail: `already renamed (${op.to} exists, ${op.from} absent)` };
+  return renameDecision(op, `${op.table}.`, findColumn(table, op.from) !== undefined, findColumn(table, op.to) !== undefined, {
+    both: `copy what you need into ${op.to}, drop ${op.from}, then re-run \`idem up\``,
+    neither: `add ${op.from} in an earlier migration, or check the names`,
+  });
+}
+
+/**
+ * A rename applies when only the old name exists and is done when only the
+ * new one does. Both or neither is an error: idem cannot tell which one
+ * holds the data, and guessing could lose it.
+ */
+function renameDecision(op: Extract<SchemaOperation, { kind: 'renameTable' | 'renameColumn' }>, qualifier: string,
+  fromExists: boolean, toExists: boolean, hints: { both: string; neither: string }): Decision {
+  if (fromExists && !toExists) return { action: 'apply', op };
+  if (!fromExists && toExists) return { action: 'skip', detail: `already renamed (${op.to} exists, ${op.from} absent)` };
   const target = operationTarget(op);
-  if (from && to) {
-    throw new IdemError('OPERATION_FAILED', `renameColumn ${target}: both ${op.table}.${op.from} and ${op.table}.${op.to} exist`, {
-      operation: { kind: 'renameColumn', target },
-      hint: `idem cannot tell which one holds the data; copy what you need into ${op.to}, drop ${op.from}, then re-run \`idem up\``,
-    });
-  }
-  throw new IdemError('OPERATION_FAILED', `renameColumn ${target}: neither ${op.table}.${op.from} nor ${op.table}.${op.to} exists`, {
-    operation: { kind: 'renameColumn', target },
-    hint: `add ${op.from} in an earlier migration, or check the names`,
+  const [from, to] = [`${qualifier}${op.from}`, `${qualifier}${op.to}`];
+  const problem = fromExists ? `both ${from} and ${to} exist` : `neither ${from} nor ${to} exists`;
+  throw new IdemError('OPERATION_FAILED', `${op.kind} ${target}: ${problem}`, {
+    operation: { kind: op.kind, target },
+    hint: fromExists ? `idem cannot tell which one holds the data; ${hints.both}` : hints.neither,
   });
 }
 

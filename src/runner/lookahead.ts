@@ -21,33 +21,57 @@ export interface RecordedOperation {
 export const POSITIONS_PER_MIGRATION = 1_000_000;
 
 export class RunLookahead {
-  readonly #records: RecordedOperation[];
+  /** Sorted by position; each operation's declared objects computed once. */
+  readonly #declarations: Array<{ position: number; revision: string; objects: DeclaredObject[] }>;
+  /** Renames only: usually none, and every absent table or column asks about them. */
+  readonly #renames: RecordedOperation[];
 
   constructor(records: RecordedOperation[]) {
-    this.#records = [...records].sort((a, b) => a.position - b.position);
+    const sorted = [...records].sort((a, b) => a.position - b.position);
+    this.#declarations = sorted.map((r) => ({ position: r.position, revision: r.revision, objects: declaredObjects(r.op) }));
+    this.#renames = sorted.filter((r) => r.op.kind === 'renameTable' || r.op.kind === 'renameColumn');
   }
 
   get size(): number {
-    return this.#records.length;
+    return this.#declarations.length;
   }
 
-  /** What comes after `position`. */
+  /** What comes after `position`. Questions are answered lazily: most operations ask none. */
   after(position: number): Lookahead {
-    const later = this.#records.filter((r) => r.position > position);
+    const declarations = this.#declarations;
+    const renames = this.#renames.filter((r) => r.position > position);
     return {
-      laterDeclaration: (object, field) => later.find((r) => declaredObjects(r.op).some((key) => covers(key, object, field)))?.revision,
+      laterDeclaration: (object, field) => {
+        for (let i = firstAfter(declarations, position); i < declarations.length; i++) {
+          const d = declarations[i]!;
+          if (d.objects.some((key) => covers(key, object, field))) return d.revision;
+        }
+        return undefined;
+      },
       laterTableName: (table) => {
         let name = table;
-        for (const r of later) if (r.op.kind === 'renameTable' && r.op.from === name) name = r.op.to;
+        for (const r of renames) if (r.op.kind === 'renameTable' && r.op.from === name) name = r.op.to;
         return name === table ? undefined : name;
       },
       laterColumnName: (table, column) => {
         let name = column;
-        for (const r of later) if (r.op.kind === 'renameColumn' && r.op.table === table && r.op.from === name) name = r.op.to;
+        for (const r of renames) if (r.op.kind === 'renameColumn' && r.op.table === table && r.op.from === name) name = r.op.to;
         return name === column ? undefined : name;
       },
     };
   }
+}
+
+/** Index of the first entry past `position` (binary search: the list is sorted). */
+function firstAfter(list: ReadonlyArray<{ position: number }>, position: number): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (list[mid]!.position <= position) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /**

@@ -32,8 +32,13 @@ export class VersionTable {
     this.#session = session;
   }
 
+  /**
+   * Only a "yes" is remembered: the table never disappears under idem, but
+   * another runner may create it while this one waits for the lock.
+   */
   async exists(): Promise<boolean> {
-    this.#exists ??= await this.#session.catalog.hasTable(VERSION_TABLE);
+    if (this.#exists) return true;
+    this.#exists = await this.#session.catalog.hasTable(VERSION_TABLE);
     return this.#exists;
   }
 
@@ -50,7 +55,7 @@ export class VersionTable {
     if (!(await this.exists())) return [];
     const q = (name: string) => this.#session.quoteIdentifier(name);
     const rows = await this.#session.driver.query<Record<string, unknown>>(
-      `SELECT revision, description, checksum, applied_at, duration_ms, applied, skipped, drift, operations FROM ${q(VERSION_TABLE)} ORDER BY applied_at, revision`,
+      `SELECT revision, description, checksum, applied_at, duration_ms, applied, skipped, drift, operations FROM ${q(VERSION_TABLE)} ORDER BY seq`,
     );
     return rows.map((row) => {
       const record = parseOperations(String(row.operations ?? ''));
@@ -67,10 +72,22 @@ export class VersionTable {
     });
   }
 
+  /** Whether this revision is recorded now: re-checked under the lock before each migration. */
+  async isRecorded(revision: string): Promise<boolean> {
+    if (!(await this.exists())) return false;
+    const sql = this.#session.bindPlaceholders(`SELECT 1 AS one FROM ${this.#session.quoteIdentifier(VERSION_TABLE)} WHERE revision = ?`);
+    return (await this.#session.driver.query(sql, [revision])).length > 0;
+  }
+
+  /**
+   * `seq` keeps the order revisions were applied in (timestamps tie within a
+   * millisecond); it is computed in the same statement, under the run lock.
+   */
   async insert(entry: Omit<AppliedRevision, 'appliedAt'> & { appliedAt?: string }): Promise<void> {
     const q = (name: string) => this.#session.quoteIdentifier(name);
     const sql = this.#session.bindPlaceholders(
-      `INSERT INTO ${q(VERSION_TABLE)} (revision, description, checksum, applied_at, duration_ms, applied, skipped, drift, operations) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO ${q(VERSION_TABLE)} (revision, description, checksum, applied_at, duration_ms, applied, skipped, drift, operations, seq) `
+      + `SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, COALESCE(MAX(seq), 0) + 1 FROM ${q(VERSION_TABLE)}`,
     );
     const result = await this.#session.driver.execute(sql, [
       entry.revision, entry.description, entry.checksum, entry.appliedAt ?? new Date().toISOString(), Math.round(entry.durationMs),

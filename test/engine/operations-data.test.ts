@@ -177,7 +177,7 @@ for (const engine of engines) {
       const before = await p.fingerprint();
       const run = await upOk(p, '--strict');
       assert.deepEqual(opDetails(run), [
-        'skipped createTable users — exists; users.email type varchar(255) (declared varchar(100)); users.api_key not declared settled by a later migration',
+        'skipped createTable users — exists; left to a later migration: users.email type varchar(255) (declared varchar(100)); users.api_key not declared',
         'skipped addColumn users.api_key — exists',
         'skipped alterColumn users.email — already as declared',
       ]);
@@ -191,7 +191,7 @@ for (const engine of engines) {
       await p.exec(`INSERT INTO users (email) VALUES ('a@x')`);
       const run = await upOk(p, '--strict');
       assert.deepEqual(opDetails(run), [
-        'skipped createTable users — exists; users.email type varchar(50) (declared varchar(100)); users.api_key not declared settled by a later migration',
+        'skipped createTable users — exists; left to a later migration: users.email type varchar(50) (declared varchar(100)); users.api_key not declared',
         'skipped addColumn users.api_key — exists',
         'applied alterColumn users.email — type varchar(50) -> varchar(255)',
       ]);

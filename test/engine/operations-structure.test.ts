@@ -37,7 +37,7 @@ for (const engine of engines) {
       assert.deepEqual(await indexList(p, 'users'), ['ix_users_login(username)']);
       // Adoption: the old createTable meets the renamed column, which the later rename settles.
       await adoptAgain(p, [
-        'skipped createTable users — exists; users.login missing; users.username not declared settled by a later migration',
+        'skipped createTable users — exists; left to a later migration: users.login missing; users.username not declared',
         'skipped renameColumn users.login -> username — already renamed (username exists, login absent)',
       ]);
     }));

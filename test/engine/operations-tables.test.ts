@@ -225,7 +225,7 @@ for (const engine of engines) {
       await p.exec('DROP INDEX uq_users_api_key');
       await p.exec('CREATE UNIQUE INDEX users_api_key_key ON users (api_key)');
       await adoptAgain(p, [
-        'skipped createTable users — exists; users.api_key not declared settled by a later migration',
+        'skipped createTable users — exists; left to a later migration: users.api_key not declared',
         'skipped addColumn users.api_key — exists',
       ]);
       assert.deepEqual(await indexList(p, 'users'), ['uq_users_email(email) unique', 'users_api_key_key(api_key) unique']);

@@ -79,7 +79,8 @@ export class SqliteDdlCompiler implements DdlCompiler {
   applied INTEGER NOT NULL,
   skipped INTEGER NOT NULL,
   drift INTEGER NOT NULL,
-  operations TEXT NOT NULL
+  operations TEXT NOT NULL,
+  seq INTEGER NOT NULL
 )`)];
   }
 

@@ -6,8 +6,12 @@
  * the process that held it: nothing stale to clean up.
  * https://www.sqlite.org/lang_transaction.html#deferred_immediate_and_exclusive_transactions
  *
- * Each migration is a SAVEPOINT inside that transaction: a failing one rolls
- * back alone and the migrations before it still commit.
+ * Each migration is a SAVEPOINT inside that transaction; when it succeeds the
+ * transaction commits (the migration is durable at once) and the write lock is
+ * taken again straight away. A runner waiting in SQLite's busy handler sleeps
+ * between tries, so the holder almost always gets it back; when the other one
+ * wins, the runner re-checks the version table under the lock before each
+ * migration, so nothing is applied twice.
  */
 import { IdemError } from '../../errors.ts';
 import type { RunLock, TransactionControl } from '../dialect.ts';
@@ -19,6 +23,7 @@ export class SqliteRunLock implements RunLock {
   readonly #driver: SqliteDriver;
   readonly #defaultTimeoutMs: number;
   #held = false;
+  #timeoutMs = 0;
 
   constructor(driver: SqliteDriver, defaultTimeoutMs: number) {
     this.#driver = driver;
@@ -30,6 +35,7 @@ export class SqliteRunLock implements RunLock {
   }
 
   async acquire(timeoutMs: number): Promise<void> {
+    this.#timeoutMs = timeoutMs;
     await this.#driver.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.floor(timeoutMs))}`);
     try {
       await this.#driver.exec('BEGIN IMMEDIATE');
@@ -52,21 +58,31 @@ export class SqliteRunLock implements RunLock {
     this.#held = false;
     await this.#driver.exec('COMMIT');
   }
+
+  /** Commit what the run has done so far, then hold the lock again. */
+  async checkpoint(): Promise<void> {
+    if (!this.#held) return;
+    await this.release();
+    await this.acquire(this.#timeoutMs);
+  }
 }
 
 export class SqliteTransactions implements TransactionControl {
   readonly #driver: SqliteDriver;
+  readonly #lock: SqliteRunLock;
 
-  constructor(driver: SqliteDriver) {
+  constructor(driver: SqliteDriver, lock: SqliteRunLock) {
     this.#driver = driver;
+    this.#lock = lock;
   }
 
   begin(): Promise<void> {
     return this.#driver.exec('SAVEPOINT idem_migration');
   }
 
-  commit(): Promise<void> {
-    return this.#driver.exec('RELEASE idem_migration');
+  async commit(): Promise<void> {
+    await this.#driver.exec('RELEASE idem_migration');
+    await this.#lock.checkpoint();
   }
 
   async rollback(): Promise<void> {

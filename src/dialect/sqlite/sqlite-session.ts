@@ -34,6 +34,7 @@ export async function openSqliteSession(path: string, idemTables: string[]): Pro
   await driver.exec('PRAGMA foreign_keys = OFF');
   const types = new SqliteTypeMapper();
   const lock = new SqliteRunLock(driver, BUSY_TIMEOUT_MS);
+  let dataVersion: number | undefined;
   return {
     dialect: 'sqlite',
     capabilities: { transactionalDdl: true, maxIdentifierLength: 1024 },
@@ -42,10 +43,17 @@ export async function openSqliteSession(path: string, idemTables: string[]): Pro
     catalog: new SqliteCatalogReader(driver, types, idemTables),
     ddl: new SqliteDdlCompiler(types),
     lock,
-    transactions: new SqliteTransactions(driver),
+    transactions: new SqliteTransactions(driver, lock),
     quoteIdentifier: quoteSqliteIdentifier,
     bindPlaceholders: (sql) => sql, // SQLite's own placeholder is `?`
     isAlreadyExistsError: (error) => /already exists|duplicate column name/i.test(String((error as Error)?.message ?? '')),
+    async changedByOthers() {
+      // data_version moves only when another connection commits: https://www.sqlite.org/pragma.html#pragma_data_version
+      const [row] = await driver.query<{ data_version: number }>('PRAGMA data_version');
+      const changed = dataVersion !== undefined && row?.data_version !== dataVersion;
+      dataVersion = row?.data_version;
+      return changed;
+    },
     async verifyMigration() {
       const violations = await driver.query<{ table: string; parent: string }>('PRAGMA foreign_key_check');
       if (violations.length > 0) {
