@@ -119,6 +119,17 @@ for (const engine of engines) {
       ]);
       assert.deepEqual(await p.query('SELECT note FROM audit ORDER BY id'), [{ note: 'unguarded' }, { note: 'once' }, { note: 'unguarded' }]);
     }));
+
+    test(`${engine.name}: sql with several statements runs every one of them (none silently dropped)`, () => withProject(engine, async (p) => {
+      await p.exec('CREATE TABLE audit (id INTEGER PRIMARY KEY, note TEXT)');
+      await p.write({
+        revision: 'r1',
+        up: `await m.sql("INSERT INTO audit (note) VALUES ('one'); INSERT INTO audit (note) VALUES ('two');", [], { idempotent: false, description: 'two inserts' });`,
+      });
+      const run = await upOk(p);
+      assert.deepEqual(opDetails(run), ['applied sql two inserts — unguarded raw SQL']);
+      assert.deepEqual(await p.query('SELECT note FROM audit ORDER BY id'), [{ note: 'one' }, { note: 'two' }]);
+    }));
   });
 
   describe(`${engine.name}: tableExists, columnExists, indexExists, summary`, () => {

@@ -311,3 +311,31 @@ describe('SqliteDriver', () => {
     }
   });
 });
+
+describe('SqliteDriver with several statements in one text', () => {
+  it('execute runs every statement and counts every change (a prepared statement would silently run the first only)', async () => {
+    const driver = openSqlite(':memory:', 1000);
+    try {
+      await driver.exec('CREATE TABLE t (a INTEGER)');
+      const result = await driver.execute('INSERT INTO t VALUES (1); -- one\n INSERT INTO t VALUES (2); /* two */ INSERT INTO t VALUES (3);');
+      assert.equal(result.rowsAffected, 3);
+      assert.deepEqual(await driver.query('SELECT a FROM t ORDER BY a'), [{ a: 1 }, { a: 2 }, { a: 3 }]);
+      const single = await driver.execute('INSERT INTO t VALUES (?); -- trailing comment only', [4]);
+      assert.equal(single.rowsAffected, 1);
+    } finally {
+      await driver.close();
+    }
+  });
+
+  it('several statements with bound parameters, or a query with several statements, are refused', async () => {
+    const driver = openSqlite(':memory:', 1000);
+    try {
+      await driver.exec('CREATE TABLE t (a INTEGER)');
+      await assert.rejects(driver.execute('INSERT INTO t VALUES (?); INSERT INTO t VALUES (?)', [1, 2]), { code: 'OPERATION_INVALID', message: /cannot share bound parameters/ });
+      await assert.rejects(driver.query('SELECT 1; SELECT 2'), { code: 'OPERATION_INVALID' });
+      assert.deepEqual(await driver.query('SELECT COUNT(*) AS n FROM t'), [{ n: 0 }]);
+    } finally {
+      await driver.close();
+    }
+  });
+});

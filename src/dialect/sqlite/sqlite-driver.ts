@@ -8,6 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import type { SQLInputValue, StatementSync } from 'node:sqlite';
+import { IdemError } from '../../errors.ts';
 import type { Driver, ExecResult } from '../dialect.ts';
 
 /** idem repeats a handful of statements (version table, catalog reads); a few hundred covers them. */
@@ -32,14 +33,41 @@ export class SqliteDriver implements Driver {
   }
 
   async query<Row = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<Row[]> {
-    const rows = this.#prepare(sql).all(...toSqlite(params));
+    const statement = this.#prepare(sql);
+    if (hasMoreStatements(sql, statement)) {
+      throw new IdemError('OPERATION_INVALID', 'a query must be a single SQL statement; this text holds several', {
+        sql, hint: 'run each statement on its own',
+      });
+    }
+    const rows = statement.all(...toSqlite(params));
     // node:sqlite returns null-prototype objects; callers expect plain ones.
     return rows.map((row) => ({ ...row }) as Row);
   }
 
+  /**
+   * A prepared statement runs only the first statement of its text and
+   * silently ignores the rest, so a text with several statements goes through
+   * exec() instead, every statement run and every change counted.
+   */
   async execute(sql: string, params: unknown[] = []): Promise<ExecResult> {
-    const result = this.#prepare(sql).run(...toSqlite(params));
+    const statement = this.#prepare(sql);
+    if (hasMoreStatements(sql, statement)) {
+      if (params.length > 0) {
+        throw new IdemError('OPERATION_INVALID', 'several SQL statements in one call cannot share bound parameters', {
+          sql, hint: 'split them into separate calls, one statement each',
+        });
+      }
+      const before = this.#totalChanges();
+      this.#db.exec(sql);
+      return { rowsAffected: this.#totalChanges() - before };
+    }
+    const result = statement.run(...toSqlite(params));
     return { rowsAffected: Number(result.changes) };
+  }
+
+  #totalChanges(): number {
+    const row = this.#prepare('SELECT total_changes() AS n').get() as { n: number | bigint };
+    return Number(row.n);
   }
 
   /** Several statements separated by `;`, without parameters (scripts, DDL batches). */
@@ -69,6 +97,18 @@ export class SqliteDriver implements Driver {
       if (oldest !== undefined) this.#statements.delete(oldest);
     }
     return statement;
+  }
+}
+
+/** Whether `sql` goes on past the statement SQLite prepared from it (sourceSQL is the consumed prefix). */
+function hasMoreStatements(sql: string, statement: StatementSync): boolean {
+  let tail = sql.slice(statement.sourceSQL.length);
+  // What may follow a statement without being one: whitespace, semicolons, comments.
+  for (;;) {
+    const trimmed = tail.replace(/^[\s;]+/, '');
+    if (trimmed.startsWith('--')) tail = trimmed.slice(trimmed.indexOf('\n') === -1 ? trimmed.length : trimmed.indexOf('\n'));
+    else if (trimmed.startsWith('/*')) tail = trimmed.slice(trimmed.indexOf('*/') === -1 ? trimmed.length : trimmed.indexOf('*/') + 2);
+    else return trimmed !== '';
   }
 }
 
