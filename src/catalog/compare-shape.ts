@@ -177,6 +177,8 @@ export const TYPE_FIELDS = ['type', 'length', 'precision', 'scale', 'withTimezon
  */
 export function mergeColumnChanges(column: CatalogColumn, table: CatalogTable, changes: ColumnSpec): ColumnSpec {
   const base = columnAsSpec(column, table);
+  // A declared portable type replaces a catalog type that has no portable name (interval → text).
+  if (changes.type !== undefined && changes.sqlType === undefined && column.type.type === null) delete base.sqlType;
   if (TYPE_FIELDS.some((f) => changes[f] !== undefined) && changes.sqlType === undefined && column.type.type !== null) {
     delete base.sqlType;
     base.type = column.type.type;

@@ -46,6 +46,13 @@ export interface TransactionControl {
   begin(): Promise<void>;
   commit(): Promise<void>;
   rollback(): Promise<void>;
+  /**
+   * Runs one statement so that its failure leaves the transaction usable
+   * (PostgreSQL refuses everything after an error until ROLLBACK, so the
+   * catalog could not be re-read after "already exists"). Absent where a
+   * failed statement does not poison the transaction.
+   */
+  attempt?<T>(work: () => Promise<T>): Promise<T>;
 }
 
 /** The portable types in the engine's own terms, both ways. */

@@ -9,6 +9,15 @@ import { createHash } from 'node:crypto';
 
 const MAX_NAME = 60;
 
+/**
+ * The name of the unique key behind a column declared `unique: true`: the
+ * same one `addUnique(table, [column])` gives, on every engine, so a later
+ * migration can drop it by that name.
+ */
+export function uniqueColumnConstraintName(table: string, column: string): string {
+  return defaultConstraintName('uq', table, [column]);
+}
+
 export function defaultConstraintName(prefix: 'ix' | 'uq' | 'fk', table: string, columns: string[], refTable?: string): string {
   const parts = [prefix, table, ...columns];
   if (refTable !== undefined) parts.push(refTable);

@@ -91,7 +91,10 @@ export class LiveExecutor implements OperationExecutor {
     const sent: string[] = [];
     for (const statement of statements) {
       try {
-        await this.#o.session.driver.execute(statement.sql, statement.params);
+        const send = () => this.#o.session.driver.execute(statement.sql, statement.params);
+        // Only the first statement of an operation can meet an object created concurrently.
+        const transactions = this.#o.session.transactions;
+        await (sent.length === 0 && transactions.attempt ? transactions.attempt(send) : send());
         sent.push(statement.sql);
       } catch (error) {
         // Something outside idem created the object at the same moment: judge again on a fresh catalog.

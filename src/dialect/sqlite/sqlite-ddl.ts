@@ -9,7 +9,7 @@ import { uniqueByShape } from '../../catalog/find-by-shape.ts';
 import { findColumn, type CatalogTable } from '../../catalog/snapshot.ts';
 import { IdemError } from '../../errors.ts';
 import type { ColumnSpec } from '../../plan/column-spec.ts';
-import { defaultConstraintName } from '../../plan/constraint-names.ts';
+import { uniqueColumnConstraintName } from '../../plan/constraint-names.ts';
 import type { Operation } from '../../plan/operations.ts';
 import type { DdlCompiler, Statement } from '../dialect.ts';
 import { quoteSqliteIdentifier as q, quoteSqliteList as ql } from './sqlite-quote.ts';
@@ -98,7 +98,7 @@ export class SqliteDdlCompiler implements DdlCompiler {
     const statements = [stmt(`CREATE TABLE ${q(op.table)} (\n  ${items.join(',\n  ')}\n)`)];
     for (const [name, spec] of entries) {
       if (spec.unique && !(primaryKey.length === 1 && primaryKey[0] === name)) {
-        statements.push(stmt(`CREATE UNIQUE INDEX ${q(uniqueColumnIndexName(op.table, name))} ON ${q(op.table)} (${q(name)})`));
+        statements.push(stmt(`CREATE UNIQUE INDEX ${q(uniqueColumnConstraintName(op.table, name))} ON ${q(op.table)} (${q(name)})`));
       }
     }
     for (const unique of op.options.unique ?? []) {
@@ -119,7 +119,7 @@ export class SqliteDdlCompiler implements DdlCompiler {
     const statements = needsRebuild
       ? this.#rebuild(table, { kind: 'addColumn', definition: this.columnDefinition(column, spec, false) })
       : [stmt(`ALTER TABLE ${q(tableName)} ADD COLUMN ${this.columnDefinition(column, spec, false)}`)];
-    if (spec.unique) statements.push(stmt(`CREATE UNIQUE INDEX ${q(uniqueColumnIndexName(tableName, column))} ON ${q(tableName)} (${q(column)})`));
+    if (spec.unique) statements.push(stmt(`CREATE UNIQUE INDEX ${q(uniqueColumnConstraintName(tableName, column))} ON ${q(tableName)} (${q(column)})`));
     return statements;
   }
 
@@ -137,7 +137,7 @@ export class SqliteDdlCompiler implements DdlCompiler {
       }));
     }
     if (unique === true) {
-      statements.push(stmt(`CREATE UNIQUE INDEX ${q(uniqueColumnIndexName(tableName, column))} ON ${q(tableName)} (${q(column)})`));
+      statements.push(stmt(`CREATE UNIQUE INDEX ${q(uniqueColumnConstraintName(tableName, column))} ON ${q(tableName)} (${q(column)})`));
     } else if (unique === false) {
       const existing = uniqueByShape(table, [column]);
       if (existing?.origin === 'index') statements.push(stmt(`DROP INDEX ${q(existing.engineName ?? existing.name)}`));
@@ -163,14 +163,6 @@ export class SqliteDdlCompiler implements DdlCompiler {
   }
 }
 
-/**
- * The name idem gives the unique index behind a column declared `unique: true`:
- * the same one `addUnique(table, [column])` gives, shortened and cleaned as
- * every name idem makes up, so a later migration can drop it by that name.
- */
-export function uniqueColumnIndexName(table: string, column: string): string {
-  return defaultConstraintName('uq', table, [column]);
-}
 
 function foreignKeyClause(name: string, columns: string[], refTable: string, refColumns: string[], onDelete?: string, onUpdate?: string): string {
   let clause = `CONSTRAINT ${q(name)} FOREIGN KEY (${ql(columns)}) REFERENCES ${q(refTable)} (${ql(refColumns)})`;

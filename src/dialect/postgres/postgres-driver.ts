@@ -1,0 +1,170 @@
+/**
+ * The PostgreSQL connection: one `pg.Client` (not a pool: the run lock and
+ * the migration's transaction live in one session, and every statement must
+ * go through it). `pg` is an optional dependency, loaded on first use, so a
+ * SQLite user never installs it.
+ * https://node-postgres.com/apis/client
+ *
+ * Values are left as pg returns them: int8 and numeric arrive as strings
+ * (they do not fit a JS number); callers that count rows use Number(). No
+ * global type parser is changed: the application may share this pg module.
+ */
+import type { Client, ClientConfig, QueryResult } from 'pg';
+import { IdemError } from '../../errors.ts';
+import type { Driver, ExecResult } from '../dialect.ts';
+
+/** A server that accepts the TCP connection but never answers would otherwise hang the run. */
+const CONNECT_TIMEOUT_MS = 10_000;
+
+type PgModule = { Client: new (config: ClientConfig) => Client };
+
+/** Loads `pg`, or says which package to install. `importer` is replaceable for tests. */
+export async function loadPg(importer: () => Promise<unknown> = () => import('pg')): Promise<PgModule> {
+  let loaded: unknown;
+  try {
+    loaded = await importer();
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
+      throw new IdemError('DRIVER_MISSING', 'PostgreSQL needs the pg package', { hint: 'npm install pg', cause: error });
+    }
+    throw error;
+  }
+  // pg is CommonJS: under ESM its exports sit on `default` (and, detected, as named exports too).
+  const module = loaded as { default?: PgModule } & Partial<PgModule>;
+  const Client = module.Client ?? module.default?.Client;
+  if (Client === undefined) throw new IdemError('DRIVER_MISSING', 'the installed pg package has no Client export', { hint: 'npm install pg@8' });
+  return { Client };
+}
+
+export interface PostgresConnectOptions {
+  /** The URL pg connects with (idem's own parameters removed). */
+  connectionString: string;
+  /** The URL as every message shows it: password masked. */
+  label: string;
+  applicationName: string;
+  importer?: () => Promise<unknown>;
+}
+
+export class PostgresDriver implements Driver {
+  /** The masked URL, for messages. */
+  readonly label: string;
+  readonly #client: Client;
+  /** Set when the server or network ends the session: every later call fails with it. */
+  #lost: Error | undefined;
+  #closed = false;
+
+  private constructor(client: Client, label: string) {
+    this.#client = client;
+    this.label = label;
+    // An 'error' event with no listener would crash the process (a terminated backend, a dropped network).
+    client.on('error', (error: Error) => { this.#lost = error; });
+  }
+
+  static async connect(options: PostgresConnectOptions): Promise<PostgresDriver> {
+    const { Client } = await loadPg(options.importer);
+    const client = new Client({
+      connectionString: options.connectionString,
+      application_name: options.applicationName,
+      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    });
+    try {
+      await client.connect();
+    } catch (error) {
+      await client.end().catch(() => undefined);
+      throw connectionError(error, options.label, secretsOf(options.connectionString));
+    }
+    return new PostgresDriver(client, options.label);
+  }
+
+  async query<Row = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<Row[]> {
+    const result = await this.#send(sql, params);
+    // Several statements without parameters come back as one result each; the last one's rows are the answer.
+    const last = Array.isArray(result) ? result[result.length - 1] : result;
+    return (last?.rows ?? []) as Row[];
+  }
+
+  async execute(sql: string, params: unknown[] = []): Promise<ExecResult> {
+    const result = await this.#send(sql, params);
+    const results = Array.isArray(result) ? result : [result];
+    return { rowsAffected: results.reduce((sum, r) => sum + (r.rowCount ?? 0), 0) };
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    // Ending the session releases its advisory locks and rolls back an open transaction.
+    await this.#client.end().catch(() => undefined);
+  }
+
+  async #send(sql: string, params: unknown[]): Promise<QueryResult | QueryResult[]> {
+    if (this.#lost !== undefined) {
+      throw new IdemError('CONNECTION', `lost the connection to ${this.label}: ${this.#lost.message}`, {
+        cause: this.#lost, hint: 'the server ended the session (restart, failover or terminated backend); re-run',
+      });
+    }
+    // An empty parameter list keeps pg on the simple protocol, which allows several statements in one string.
+    return (await this.#client.query(sql, params.length > 0 ? params : undefined)) as unknown as QueryResult | QueryResult[];
+  }
+}
+
+/**
+ * One clear line per way a connection fails, with the URL's password masked.
+ * Network errors come from Node (code ECONNREFUSED …), server refusals carry
+ * a SQLSTATE: https://www.postgresql.org/docs/current/errcodes-appendix.html
+ */
+export function connectionError(error: unknown, label: string, secrets: readonly string[] = []): IdemError {
+  const code = errorCode(error);
+  const dbMessage = scrub(error instanceof Error ? error.message : String(error), secrets);
+  // The cause is rebuilt from the message and code alone: a driver error may carry the URL it was given (TypeError.input).
+  const cause = Object.assign(new Error(dbMessage), code === undefined ? {} : { code });
+  const make = (message: string, hint: string): IdemError => new IdemError('CONNECTION', message, { cause, hint });
+  switch (code) {
+    case 'ECONNREFUSED':
+      return make(`cannot reach ${label}: connection refused — is the server up?`,
+        'start the server, or check the host and port (a container may start before its database does: retry)');
+    case 'ENOTFOUND': case 'EAI_AGAIN':
+      return make(`cannot reach ${label}: the host name does not resolve`, 'check the host in the URL');
+    case 'ETIMEDOUT': case 'EHOSTUNREACH': case 'ENETUNREACH':
+      return make(`cannot reach ${label}: no route or no answer (${code})`, 'check the host, port and firewall');
+    case 'ECONNRESET':
+      return make(`cannot connect to ${label}: the server closed the connection`, 'check the server log; it may be starting, or refuse SSL/non-SSL');
+    case '28P01':
+      return make(`cannot log in to ${label}: ${dbMessage}`, 'check the user and password in the URL (percent-encode special characters)');
+    case '28000':
+      return make(`cannot log in to ${label}: ${dbMessage}`, 'check the user name, and that pg_hba.conf lets it connect from here');
+    case '3D000':
+      return make(`cannot connect to ${label}: ${dbMessage}`, 'create the database (createdb <name>) or fix its name in the URL');
+    case '57P03':
+      return make(`cannot connect to ${label}: the server is starting up or shutting down`, 're-run in a moment');
+    case '53300':
+      return make(`cannot connect to ${label}: too many connections`, 'close idle connections or raise max_connections');
+    default:
+      if (/timeout/i.test(dbMessage)) {
+        return make(`cannot reach ${label}: no answer within ${CONNECT_TIMEOUT_MS / 1000}s`, 'check the host, port and firewall');
+      }
+      return make(`cannot connect to ${label}: ${dbMessage}`, 'check the URL and that the server accepts connections from here');
+  }
+}
+
+/** The password as written in the URL and decoded, to keep out of any text. */
+function secretsOf(url: string): string[] {
+  try {
+    const password = new URL(url).password;
+    return password === '' ? [] : [password, decodeURIComponent(password)];
+  } catch {
+    return [];
+  }
+}
+
+function scrub(text: string, secrets: readonly string[]): string {
+  return secrets.reduce((out, secret) => (secret.length > 0 ? out.replaceAll(secret, '***') : out), text);
+}
+
+/** The SQLSTATE or Node error code; an AggregateError (IPv6 then IPv4 attempts) gives its first inner one. */
+function errorCode(error: unknown): string | undefined {
+  const code = (error as { code?: unknown })?.code;
+  if (typeof code === 'string') return code;
+  if (error instanceof AggregateError) return errorCode(error.errors[0]);
+  return undefined;
+}

@@ -1,0 +1,128 @@
+/**
+ * A PostgreSQL session: one pg connection with idem's catalog, DDL, types,
+ * lock and transactions around it.
+ *
+ * `?schema=<name>` in the URL picks the schema idem migrates (one per tenant,
+ * or per test). It is idem's parameter, not libpq's, so it is taken out
+ * before pg sees the URL; the schema must exist (idem creates nothing on
+ * connect), and becomes the session's whole search_path, so unqualified names
+ * in DDL, catalog reads and the migrations' own SQL all resolve there.
+ * https://www.postgresql.org/docs/current/ddl-schemas.html#DDL-SCHEMAS-PATH
+ */
+import { IdemError } from '../../errors.ts';
+import { maskUrl } from '../connection-url.ts';
+import type { DialectSession } from '../dialect.ts';
+import { PostgresCatalogReader } from './postgres-catalog.ts';
+import { PostgresDdlCompiler } from './postgres-ddl.ts';
+import { PostgresDriver } from './postgres-driver.ts';
+import { PostgresRunLock, PostgresTransactions } from './postgres-lock.ts';
+import { bindPostgresPlaceholders } from './postgres-placeholders.ts';
+import { POSTGRES_MAX_IDENTIFIER_BYTES, quotePostgresIdentifier } from './postgres-quote.ts';
+import { PostgresTypeMapper } from './postgres-types.ts';
+
+/** What shows in pg_stat_activity (and in a LOCK_TIMEOUT message naming the holder). */
+const APPLICATION_NAME = 'idem';
+
+/**
+ * SQLSTATEs that mean "something created this object first":
+ * 42P07 duplicate_table (tables, indexes, sequences: any relation),
+ * 42701 duplicate_column, 42710 duplicate_object (constraints).
+ * 23505 unique_violation counts only on a system catalog: two sessions
+ * creating the same table at once can collide in pg_type or pg_class's
+ * unique index before either sees the other's table.
+ * 42P16 (invalid_table_definition) is left out: it also means a malformed
+ * table, not only a second primary key.
+ * https://www.postgresql.org/docs/current/errcodes-appendix.html
+ */
+const ALREADY_EXISTS = new Set(['42P07', '42701', '42710']);
+
+export interface PostgresSession extends DialectSession {
+  readonly driver: PostgresDriver;
+  readonly lock: PostgresRunLock;
+  readonly transactions: PostgresTransactions;
+  /** The schema idem migrates: current_schema() after connecting. */
+  readonly schema: string;
+}
+
+export async function openPostgresSession(target: { url: string }, idemTables: string[]): Promise<PostgresSession> {
+  const { connectionString, schema: wanted } = splitSchemaParameter(target.url);
+  const label = maskUrl(target.url);
+  const driver = await PostgresDriver.connect({ connectionString, label, applicationName: APPLICATION_NAME });
+  let schema: string;
+  try {
+    schema = await selectSchema(driver, wanted, label);
+  } catch (error) {
+    await driver.close();
+    throw error;
+  }
+  const types = new PostgresTypeMapper();
+  const lock = new PostgresRunLock(driver);
+  return {
+    dialect: 'postgres',
+    capabilities: { transactionalDdl: true, maxIdentifierLength: POSTGRES_MAX_IDENTIFIER_BYTES },
+    driver,
+    schema,
+    types,
+    catalog: new PostgresCatalogReader(driver, types, idemTables),
+    ddl: new PostgresDdlCompiler(types),
+    lock,
+    transactions: new PostgresTransactions(driver),
+    quoteIdentifier: quotePostgresIdentifier,
+    bindPlaceholders: bindPostgresPlaceholders,
+    isAlreadyExistsError: isPostgresAlreadyExists,
+    // The advisory lock is held from the first migration to the last: no other runner writes in between.
+    async changedByOthers() {
+      return false;
+    },
+    // Constraints are checked as each statement runs (deferred ones at COMMIT): nothing left to verify.
+    async verifyMigration() {},
+    async close() {
+      await lock.release();
+      await driver.close();
+    },
+  };
+}
+
+export function isPostgresAlreadyExists(error: unknown): boolean {
+  const e = error as { code?: unknown; schema?: unknown; constraint?: unknown } | null;
+  if (typeof e?.code !== 'string') return false;
+  if (ALREADY_EXISTS.has(e.code)) return true;
+  return e.code === '23505' && (e.schema === 'pg_catalog' || (typeof e.constraint === 'string' && e.constraint.startsWith('pg_')));
+}
+
+/** The URL without idem's `schema` parameter, and that parameter. */
+export function splitSchemaParameter(url: string): { connectionString: string; schema: string | undefined } {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new IdemError('URL_INVALID', `the database URL ${maskUrl(url)} is not a valid URL`, {
+      hint: 'write it as postgres://user:password@host:port/database (percent-encode special characters in the password)',
+    });
+  }
+  const schema = parsed.searchParams.get('schema') ?? undefined;
+  if (schema === undefined) return { connectionString: url, schema };
+  parsed.searchParams.delete('schema');
+  if (schema === '') throw new IdemError('URL_INVALID', `the database URL ${maskUrl(url)} has an empty schema parameter`, { hint: 'write ?schema=<name>, or leave it out for the default search_path' });
+  return { connectionString: parsed.toString(), schema };
+}
+
+async function selectSchema(driver: PostgresDriver, wanted: string | undefined, label: string): Promise<string> {
+  if (wanted !== undefined) {
+    const [row] = await driver.query<{ found: boolean }>('SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1) AS found', [wanted]);
+    if (row?.found !== true) {
+      throw new IdemError('CONFIG', `schema "${wanted}" does not exist in ${label}`, {
+        hint: `create it first (CREATE SCHEMA ${quotePostgresIdentifier(wanted)}), or drop ?schema= from the URL`,
+      });
+    }
+    // SET takes no parameters; the name goes in as a quoted identifier.
+    await driver.execute(`SET search_path TO ${quotePostgresIdentifier(wanted)}`);
+  }
+  const [row] = await driver.query<{ schema: string | null }>('SELECT current_schema() AS schema');
+  if (row?.schema == null) {
+    throw new IdemError('CONFIG', `no schema on the search_path of ${label} exists`, {
+      hint: 'add ?schema=<name> to the URL, or create the schema the search_path names',
+    });
+  }
+  return row.schema;
+}
