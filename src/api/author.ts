@@ -12,16 +12,15 @@ export interface WrittenMigration {
   revises: string[];
 }
 
-/** A new migration revising every current head (one, unless the graph has branches). */
+/**
+ * A new migration revising the current head(s): with branches, it revises
+ * every head, so it also joins them (as a merge does) and the graph has one
+ * head again.
+ */
 export async function newMigration(options: IdemOptions & { description: string }): Promise<WrittenMigration> {
   const config = await resolveConfig(options);
   const graph = existsSync(config.dir) ? graphOf(await scanMigrations(config.dir)) : RevisionGraph.build([]);
   const heads = graph.heads();
-  if (heads.length > 1) {
-    throw new IdemError('GRAPH_MULTIPLE_HEADS', `${heads.length} heads: ${heads.join(', ')}; a new migration would not know which to revise`, {
-      data: { heads }, hint: `merge them first: \`idem merge ${heads.join(' ')} -m "merge heads"\``,
-    });
-  }
   const written = await writeMigration(config.dir, { description: options.description, revises: heads });
   return { ...written, revises: heads };
 }

@@ -46,6 +46,7 @@ function buildProgram(run: (action: (flags: GlobalFlags, out: Output) => Promise
       const written = await newMigration({ ...common(flags), description });
       out.record({ event: 'new', ...written });
       out.line(`created ${written.path} (revision ${written.revision}${written.revises.length ? `, revises ${written.revises.join(', ')}` : ''})`);
+      if (written.revises.length > 1) out.line(`  it revises ${written.revises.length} heads, so it also merges them`);
       return EXIT.ok;
     }));
 

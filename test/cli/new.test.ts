@@ -1,7 +1,7 @@
 /**
  * `idem new`: a migration file named <yyyymmddHHMMSS>_<slug>.ts, following
  * the template, revising the current head, in a folder it creates if needed;
- * refused (exit 4) when the graph has several heads.
+ * with several heads, revising them all (which joins the branches).
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
@@ -115,14 +115,17 @@ for (const engine of engines) {
     });
     after(() => p.dispose());
 
-    test(`${engine.name}: new refuses with exit 4, naming both heads and the merge command`, async () => {
-      const files = await readdir(p.migrations);
-      await assertFails(p, ['new', 'more'], {
-        exit: EXIT.history, code: 'GRAPH_MULTIPLE_HEADS',
-        message: [/2 heads: left1, right1/, /would not know which to revise/],
-        hint: /idem merge left1 right1 -m "merge heads"/,
-      });
-      assert.deepEqual(await readdir(p.migrations), files, 'no file written');
+    test(`${engine.name}: new revises every head, joining the branches; up then has one head`, async () => {
+      const r = await p.cli(['new', 'more']);
+      assert.equal(r.code, EXIT.ok, r.stderr);
+      assert.match(r.stdout, /revises left1, right1/);
+      assert.match(r.stdout, /it revises 2 heads, so it also merges them/);
+      const written = (await readdir(p.migrations)).find((f) => f.endsWith('_more.ts'))!;
+      assert.match(await readFile(join(p.migrations, written), 'utf8'), /^export const revises: string \| string\[\] \| null = \['left1', 'right1'\];$/m);
+      const heads = await p.cli(['--json', 'heads']);
+      assert.equal(heads.events.length, 1, heads.stdout);
+      const up = await p.cli(['up']);
+      assert.equal(up.code, EXIT.ok, up.stderr);
     });
   });
 }
