@@ -4,7 +4,7 @@
  * drift, printed with both shapes, never silently skipped.
  */
 import type { TypeMapper } from '../dialect/dialect.ts';
-import type { ColumnMap, ColumnSpec, ForeignKeySpec, TableOptions } from '../plan/column-spec.ts';
+import type { ColumnMap, ColumnSpec, ForeignKeySpec, TableOptions, ReferentialAction } from '../plan/column-spec.ts';
 import type { Difference } from '../plan/migration-context.ts';
 import type { CatalogColumn, CatalogForeignKey, CatalogTable, ColumnTypeInfo } from './snapshot.ts';
 import { findColumn, sameColumns, sameColumnSet } from './snapshot.ts';
@@ -154,9 +154,21 @@ export function compareReferentialActions(
   object: string, declared: Pick<ForeignKeySpec, 'onDelete' | 'onUpdate'>, actual: Pick<CatalogForeignKey, 'onDelete' | 'onUpdate'>,
 ): Difference[] {
   const differences: Difference[] = [];
-  if (declared.onDelete && actual.onDelete !== declared.onDelete) differences.push({ object, field: 'onDelete', declared: declared.onDelete, actual: actual.onDelete });
-  if (declared.onUpdate && actual.onUpdate !== declared.onUpdate) differences.push({ object, field: 'onUpdate', declared: declared.onUpdate, actual: actual.onUpdate });
+  if (declared.onDelete && !sameAction(actual.onDelete, declared.onDelete)) differences.push({ object, field: 'onDelete', declared: declared.onDelete, actual: actual.onDelete });
+  if (declared.onUpdate && !sameAction(actual.onUpdate, declared.onUpdate)) differences.push({ object, field: 'onUpdate', declared: declared.onUpdate, actual: actual.onUpdate });
   return differences;
+}
+
+/**
+ * RESTRICT and NO ACTION refuse the same changes for a key checked at once,
+ * which is every key idem creates: InnoDB treats them as one
+ * (https://dev.mysql.com/doc/refman/8.0/en/create-table-foreign-keys.html),
+ * PostgreSQL differs only for deferred checks, and engines report an
+ * unspecified action as either. Telling them apart would only be noise.
+ */
+function sameAction(actual: ReferentialAction, declared: ReferentialAction): boolean {
+  const refuse = (a: ReferentialAction) => (a === 'restrict' ? 'no action' : a);
+  return refuse(actual) === refuse(declared);
 }
 
 /** A column as the catalog describes it, in declaration terms (for rebuilds and for printing). */

@@ -1,0 +1,132 @@
+/**
+ * One runner at a time per database: a named user lock, GET_LOCK. It belongs
+ * to the connection that took it and the server releases it when that
+ * connection ends for any reason, a killed runner included, so there is no
+ * lock row to go stale (the Knex and Liquibase complaint).
+ * https://dev.mysql.com/doc/refman/8.0/en/locking-functions.html
+ * https://mariadb.com/kb/en/get_lock/
+ *
+ * User locks are server-wide, not per database, so the name carries the
+ * database: two tenants' databases on one server migrate in parallel. On a
+ * Galera cluster the lock is local to one node; convergence then rests on
+ * every operation being idempotent, which it is.
+ */
+import { createHash } from 'node:crypto';
+import { IdemError } from '../../errors.ts';
+import type { Driver, RunLock, TransactionControl } from '../dialect.ts';
+
+/** Longer names are an error on MySQL 5.7+ (ER_USER_LOCK_WRONG_NAME). */
+const MAX_LOCK_NAME = 64;
+
+/** `idem:<database>`, shortened with a hash when the database name is long. */
+export function mysqlLockName(database: string): string {
+  const name = `idem:${database}`;
+  if (name.length <= MAX_LOCK_NAME) return name;
+  const hash = createHash('sha256').update(database).digest('hex').slice(0, 12);
+  return `idem:${database.slice(0, MAX_LOCK_NAME - 5 - 13)}:${hash}`;
+}
+
+export class MysqlRunLock implements RunLock {
+  readonly name: string;
+  readonly #driver: Driver;
+  #held = false;
+
+  constructor(driver: Driver, database: string) {
+    this.#driver = driver;
+    this.name = mysqlLockName(database);
+  }
+
+  get held(): boolean {
+    return this.#held;
+  }
+
+  /**
+   * GET_LOCK waits on the server for whole seconds (a fraction is rounded up,
+   * never down to "do not wait"); 1 is held, 0 timed out, NULL an error
+   * (the wait was killed).
+   */
+  async acquire(timeoutMs: number): Promise<void> {
+    if (this.#held) return; // GET_LOCK nests on MySQL 5.7+; one release must free it
+    const seconds = Math.max(0, Math.ceil(timeoutMs / 1000));
+    const [row] = await this.#driver.query<{ got: number | null }>('SELECT GET_LOCK(?, ?) AS got', [this.name, seconds]);
+    const got = row?.got === null || row?.got === undefined ? null : Number(row.got);
+    if (got === 1) {
+      this.#held = true;
+      return;
+    }
+    if (got === 0) throw await this.#timeout(seconds);
+    throw new IdemError('LOCK_TIMEOUT', `could not take the lock "${this.name}": GET_LOCK returned NULL (the wait was killed or the server ran out of memory)`, {
+      hint: 're-run `idem up`',
+    });
+  }
+
+  async release(): Promise<void> {
+    if (!this.#held) return;
+    this.#held = false;
+    await this.#driver.query('SELECT RELEASE_LOCK(?) AS released', [this.name]);
+  }
+
+  /** Who holds it: IS_USED_LOCK gives the connection id; PROCESSLIST its user and host when this user may see them. */
+  async #timeout(seconds: number): Promise<IdemError> {
+    let holder = 'another connection';
+    let id: number | undefined;
+    try {
+      const [used] = await this.#driver.query<{ id: number | null }>('SELECT IS_USED_LOCK(?) AS id', [this.name]);
+      if (used?.id !== null && used?.id !== undefined) {
+        id = Number(used.id);
+        holder = `connection ${id}`;
+        const [who] = await this.#driver.query<{ user: string; host: string }>(
+          'SELECT USER AS user, HOST AS host FROM information_schema.PROCESSLIST WHERE ID = ?', [id],
+        );
+        if (who) holder += ` (${who.user}@${who.host})`;
+      }
+    } catch {
+      // Only for the message: the timeout is the error either way.
+    }
+    return new IdemError('LOCK_TIMEOUT', `another runner holds the lock "${this.name}": ${holder} did not release it within ${seconds}s`, {
+      data: { lock: this.name, ...(id !== undefined ? { connectionId: id } : {}) },
+      hint: `another \`idem up\` is migrating this database; when it ends this run finds nothing to do. Re-run, or wait longer (--lock-timeout)${id !== undefined ? `; if that connection is stuck, KILL ${id}` : ''}`,
+    });
+  }
+}
+
+/**
+ * Transactions for data only. Every DDL statement commits the open
+ * transaction before it runs and then commits itself, so a migration cannot
+ * be rolled back as a whole on MySQL or MariaDB:
+ * https://dev.mysql.com/doc/refman/8.0/en/implicit-commit.html
+ * https://mariadb.com/kb/en/sql-statements-that-cause-an-implicit-commit/
+ *
+ * What is safest then: `begin` turns autocommit off for the migration, so
+ * the data changes after its last DDL statement and the runner's version row
+ * commit together (a crash or an error between them rolls both back), and a
+ * failing data statement takes the uncommitted data changes before it along.
+ * Schema changes already made stay; a failed migration is simply re-run and
+ * every operation that already holds is skipped (executeIf guards by the
+ * data). commit/rollback restore autocommit, so nothing outside a migration
+ * is left in an open transaction.
+ */
+export class MysqlTransactions implements TransactionControl {
+  readonly #driver: Driver;
+
+  constructor(driver: Driver) {
+    this.#driver = driver;
+  }
+
+  async begin(): Promise<void> {
+    await this.#driver.execute('SET autocommit = 0');
+  }
+
+  async commit(): Promise<void> {
+    await this.#driver.execute('COMMIT');
+    await this.#driver.execute('SET autocommit = 1');
+  }
+
+  async rollback(): Promise<void> {
+    try {
+      await this.#driver.execute('ROLLBACK');
+    } finally {
+      await this.#driver.execute('SET autocommit = 1');
+    }
+  }
+}
