@@ -22,6 +22,8 @@ export interface IdemOptions {
   strict?: boolean;
   /** How long to wait for another runner's lock; default 60 s. */
   lockTimeoutMs?: number;
+  /** Seconds to keep retrying while the database cannot be reached (it may still be starting); default 0. */
+  wait?: number;
   /** Receives every event of the run (the same facts `--json` prints). */
   onEvent?: EventSink;
   /** Environment to read DATABASE_URL from; default process.env. */
@@ -36,6 +38,7 @@ export interface ResolvedConfig {
   cwd: string;
   strict: boolean;
   lockTimeoutMs: number;
+  waitMs: number;
   emit: EventSink;
 }
 
@@ -65,6 +68,7 @@ export async function resolveConfig(options: IdemOptions = {}): Promise<Resolved
     cwd,
     strict: options.strict ?? file?.strict ?? false,
     lockTimeoutMs: options.lockTimeoutMs ?? 60_000,
+    waitMs: Math.max(0, (options.wait ?? 0) * 1000),
     emit: options.onEvent ?? (() => {}),
   };
 }

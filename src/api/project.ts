@@ -12,6 +12,7 @@ import { scanMigrations, type MigrationFile } from '../files/migration-files.ts'
 import { RevisionGraph } from '../graph/revision-graph.ts';
 import { VERSION_TABLE, VersionTable, type AppliedRevision } from '../runner/version-table.ts';
 import type { ResolvedConfig } from './config.ts';
+import { connectWithWait } from './connection-wait.ts';
 
 export interface Project {
   config: ResolvedConfig;
@@ -36,12 +37,11 @@ export interface OpenOptions {
 }
 
 export async function openDatabase(config: ResolvedConfig, options: OpenOptions = {}): Promise<Database> {
-  let target = parseConnectionUrl(config.url, config.cwd);
-  if (options.create === false && target.dialect === 'sqlite' && target.path !== ':memory:' && !existsSync(target.path)) {
-    // Nothing applied yet, and asking must not leave an empty database file behind.
-    target = { ...target, path: ':memory:' };
-  }
-  const session = await openSession(target, [VERSION_TABLE]);
+  const parsed = parseConnectionUrl(config.url, config.cwd);
+  // A SQLite file that does not exist has nothing applied, and asking must not leave an empty one behind.
+  const target = options.create === false && parsed.dialect === 'sqlite' && parsed.path !== ':memory:' && !existsSync(parsed.path)
+    ? { ...parsed, path: ':memory:' } : parsed;
+  const session = await connectWithWait(() => openSession(target, [VERSION_TABLE]), { waitMs: config.waitMs, emit: config.emit });
   try {
     // A first read: opening can succeed on something that is not a database (SQLite opens any
     // file lazily), and that must read as "unavailable", not as a bug in idem. Asked of the

@@ -22,6 +22,7 @@ interface GlobalFlags {
   strict?: boolean;
   quiet?: boolean;
   lockTimeout?: string;
+  wait?: string;
 }
 
 function buildProgram(run: (action: (flags: GlobalFlags, out: Output) => Promise<number>) => Promise<void>, json: boolean): Command {
@@ -34,6 +35,7 @@ function buildProgram(run: (action: (flags: GlobalFlags, out: Output) => Promise
     .option('--strict', 'drift, edited migrations and a database ahead of the code are errors')
     .option('--quiet', 'print only warnings, drift and errors')
     .option('--lock-timeout <seconds>', 'how long to wait for another runner (default 60)')
+    .option('--wait <seconds>', 'keep retrying this long while the database cannot be reached (it may still be starting)')
     .showHelpAfterError()
     // Under --json a usage mistake is reported as an error event (see main), not as commander's text.
     .configureOutput(json ? { writeErr: () => {}, outputError: () => {} } : {})
@@ -114,6 +116,13 @@ function common(flags: GlobalFlags, out?: Output): IdemOptions {
       throw new IdemError('USAGE', `--lock-timeout must be a number of seconds (got ${flags.lockTimeout})`, { hint: 'e.g. --lock-timeout 120' });
     }
     options.lockTimeoutMs = seconds * 1000;
+  }
+  if (flags.wait !== undefined) {
+    const seconds = Number(flags.wait);
+    if (!Number.isFinite(seconds) || seconds < 0) {
+      throw new IdemError('USAGE', `--wait must be a number of seconds (got ${flags.wait})`, { hint: 'e.g. --wait 30' });
+    }
+    options.wait = seconds;
   }
   if (out) options.onEvent = (e) => out.event(e);
   return options;
