@@ -68,7 +68,7 @@ const OUTCOME_WIDTH = 8;
 function humanEvent(e: IdemEvent, quiet: boolean): string | null {
   switch (e.event) {
     case 'begin':
-      return quiet ? null : `${e.direction === 'up' ? '>' : '<'} ${e.revision} ${e.direction}: ${e.description} (${e.file})`;
+      return quiet ? null : `${e.direction === 'up' ? '>' : '<'} ${e.revision} ${e.direction}: ${e.description} (${e.file})${e.transaction ? '' : ' [no transaction: a failure leaves what ran; re-run converges]'}`;
     case 'op': {
       if (quiet && e.outcome !== 'drift') return null;
       const line = `  ${e.outcome.padEnd(OUTCOME_WIDTH)} ${e.op} ${e.target}${e.detail ? `  (${e.detail})` : ''}`;

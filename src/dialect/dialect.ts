@@ -79,6 +79,12 @@ export interface DdlCompiler {
 export interface DialectCapabilities {
   /** DDL runs inside a transaction and rolls back with it (PostgreSQL, SQLite; not MySQL). */
   transactionalDdl: boolean;
+  /**
+   * A migration may run outside a transaction (`export const transaction = false`):
+   * PostgreSQL, for DDL that refuses one. Not SQLite, whose run lock is itself
+   * the transaction; MySQL commits DDL implicitly anyway.
+   */
+  optionalTransactions: boolean;
   /** Longest identifier the engine accepts. */
   maxIdentifierLength: number;
 }

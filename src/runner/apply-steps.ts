@@ -4,7 +4,7 @@
  * transaction so a migration and its record commit together. The caller holds
  * the run lock.
  */
-import type { DialectSession } from '../dialect/dialect.ts';
+import type { DialectSession, TransactionControl } from '../dialect/dialect.ts';
 import { IdemError, isIdemError } from '../errors.ts';
 import type { MigrationFile } from '../files/migration-files.ts';
 import { loadMigration, type LoadedMigration } from '../files/migration-loader.ts';
@@ -53,16 +53,22 @@ export async function applySteps(options: ApplyOptions): Promise<StepResult[]> {
         revision: file.revision, hint: 'add a down(m) that undoes up(m), or leave this revision applied',
       });
     }
-    await session.transactions.begin();
+    // A migration may opt out of its transaction where the engine can run DDL
+    // outside one and some DDL must (PostgreSQL's CREATE INDEX CONCURRENTLY).
+    const outside = module.transaction === false && session.capabilities.optionalTransactions;
+    const transactions = outside ? NO_TRANSACTION : session.transactions;
+    await transactions.begin();
     // Another runner may have taken the lock between two migrations: what it
     // did is re-read, never done again.
     if (await session.changedByOthers()) catalog.invalidate();
     if ((await versions.isRecorded(file.revision)) !== (direction === 'down')) {
-      await session.transactions.commit();
+      await transactions.commit();
       emit({ event: 'warning', code: 'DONE_ELSEWHERE', revision: file.revision, message: `${file.revision} was ${direction === 'up' ? 'applied' : 'reverted'} by another runner meanwhile` });
       continue;
     }
-    emit({ event: 'begin', revision: file.revision, direction, description: file.description, file: file.file, transaction: true });
+    // `transaction` says whether the migration's DDL rolls back with it on failure.
+    const transaction = session.capabilities.transactionalDdl && !outside;
+    emit({ event: 'begin', revision: file.revision, direction, description: file.description, file: file.file, transaction });
     const started = performance.now();
     const counts = emptyCounts();
     const executor = new LiveExecutor({
@@ -81,12 +87,12 @@ export async function applySteps(options: ApplyOptions): Promise<StepResult[]> {
       } else {
         await versions.remove(file.revision);
       }
-      await session.transactions.commit();
+      await transactions.commit();
       const result = { revision: file.revision, direction, description: file.description, ms: Math.round(ms), ...counts };
       results.push(result);
       emit({ event: 'migration', ...result });
     } catch (error) {
-      await session.transactions.rollback().catch(() => undefined);
+      await transactions.rollback().catch(() => undefined);
       // What was read inside the rolled-back transaction no longer holds.
       catalog.invalidate();
       throw asMigrationError(error, file, results);
@@ -94,6 +100,8 @@ export async function applySteps(options: ApplyOptions): Promise<StepResult[]> {
   }
   return results;
 }
+
+const NO_TRANSACTION: TransactionControl = { begin: async () => {}, commit: async () => {}, rollback: async () => {} };
 
 async function loadAll(steps: MigrationFile[]): Promise<LoadedMigration[]> {
   const modules: LoadedMigration[] = [];

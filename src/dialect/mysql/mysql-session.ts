@@ -38,7 +38,7 @@ export async function openMysqlSession(target: { url: string; variant: 'mysql' |
   const lock = new MysqlRunLock(driver, database);
   return {
     dialect: 'mysql',
-    capabilities: { transactionalDdl: false, maxIdentifierLength: 64 },
+    capabilities: { transactionalDdl: false, optionalTransactions: false, maxIdentifierLength: 64 },
     driver,
     types,
     catalog: new MysqlCatalogReader(driver, types, { database, flavor, excludeTables: idemTables }),

@@ -59,7 +59,7 @@ export async function openPostgresSession(target: { url: string }, idemTables: s
   const lock = new PostgresRunLock(driver);
   return {
     dialect: 'postgres',
-    capabilities: { transactionalDdl: true, maxIdentifierLength: POSTGRES_MAX_IDENTIFIER_BYTES },
+    capabilities: { transactionalDdl: true, optionalTransactions: true, maxIdentifierLength: POSTGRES_MAX_IDENTIFIER_BYTES },
     driver,
     schema,
     types,

@@ -37,7 +37,7 @@ export async function openSqliteSession(path: string, idemTables: string[]): Pro
   let dataVersion: number | undefined;
   return {
     dialect: 'sqlite',
-    capabilities: { transactionalDdl: true, maxIdentifierLength: 1024 },
+    capabilities: { transactionalDdl: true, optionalTransactions: false, maxIdentifierLength: 1024 },
     driver,
     types,
     catalog: new SqliteCatalogReader(driver, types, idemTables),
