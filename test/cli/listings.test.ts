@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { EXIT } from '../../src/cli/exit-codes.ts';
+import { maskUrl } from '../../src/dialect/connection-url.ts';
 import { engines } from '../engines.ts';
 import { assertFails, show } from '../support/cli-checks.ts';
 import { TestProject } from '../support/project.ts';
@@ -30,7 +31,7 @@ for (const engine of engines) {
       assert.equal(human.code, EXIT.ok, show(human));
       assert.equal(human.stderr, '');
       const lines = human.stdout.trim().split('\n');
-      assert.match(lines[0]!, /^database: +sqlite:\S+test\.db$/);
+      assert.equal(lines[0], `database:   ${maskUrl(p.url)}`, 'the URL as given, any password masked');
       assert.match(lines[1]!, /^migrations: +\S+migrations \(3\)$/);
       assert.deepEqual(lines.slice(2), [
         'heads:      r3',

@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { engines } from '../engines.ts';
+import { autoIncrementInteger, autoIncrementKey } from '../support/engine-sql.ts';
 import { opLines, outcomes, TestProject } from '../support/project.ts';
 
 const USERS = `
@@ -117,7 +118,7 @@ for (const engine of engines) {
         await p.write({ revision: 'b2', revises: 'b1', up: API_KEY });
         await p.write({ revision: 'b3', revises: 'b2', up: `await m.alterColumn('users', 'email', { length: 255 });` });
         // As an ORM's create_all would: the newest shape, its own constraint names.
-        await p.exec(`CREATE TABLE users (id INTEGER NOT NULL, email VARCHAR(255) NOT NULL, role VARCHAR(20) NOT NULL DEFAULT 'user',
+        await p.exec(`CREATE TABLE users (id ${autoIncrementInteger(engine)} NOT NULL, email VARCHAR(255) NOT NULL, role VARCHAR(20) NOT NULL DEFAULT 'user',
           api_key VARCHAR(255), PRIMARY KEY (id), CONSTRAINT users_email_key UNIQUE (email), UNIQUE (api_key))`);
         await p.exec(`INSERT INTO users (email) VALUES ('a@x')`);
         const before = await p.fingerprint();
@@ -135,7 +136,7 @@ for (const engine of engines) {
       const p = await TestProject.create(engine);
       try {
         await p.write({ revision: 'c1', up: USERS });
-        await p.exec(`CREATE TABLE users (id INTEGER PRIMARY KEY, email VARCHAR(50) NOT NULL UNIQUE, role VARCHAR(20) NOT NULL DEFAULT 'user')`);
+        await p.exec(`CREATE TABLE users (id ${autoIncrementKey(engine)}, email VARCHAR(50) NOT NULL UNIQUE, role VARCHAR(20) NOT NULL DEFAULT 'user')`);
         const strict = await p.cli(['--json', 'up', '--strict']);
         assert.equal(strict.code, 3);
         const error = strict.events.find((e) => e.event === 'error')!;

@@ -67,7 +67,7 @@ describe('MySQL/MariaDB session on a real server', () => {
   it('learns the server and binds values through mysql2, never by pasting', async () => {
     const s = await session();
     assert.equal(s.dialect, 'mysql');
-    assert.deepEqual(s.capabilities, { transactionalDdl: false, maxIdentifierLength: 64 });
+    assert.deepEqual(s.capabilities, { transactionalDdl: false, optionalTransactions: false, maxIdentifierLength: 64 });
     assert.equal(s.driver.server.database, database);
     assert.match(s.driver.server.version, /\d+\.\d+/);
     const tricky = "it's \\ a ? -- `x`";

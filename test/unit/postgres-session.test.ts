@@ -184,10 +184,10 @@ describe('PostgreSQL session', () => {
     assert.equal(Number(row?.n), 2);
   });
 
-  it('capabilities: transactional DDL, 63-byte identifiers', async () => {
+  it('capabilities: transactional DDL, transactions a migration may opt out of, 63-byte identifiers', async () => {
     const s = await session();
     assert.equal(s.dialect, 'postgres');
-    assert.deepEqual(s.capabilities, { transactionalDdl: true, maxIdentifierLength: 63 });
+    assert.deepEqual(s.capabilities, { transactionalDdl: true, optionalTransactions: true, maxIdentifierLength: 63 });
     assert.equal(s.quoteIdentifier('a "b"'), '"a ""b"""');
   });
 });
