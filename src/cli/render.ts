@@ -110,7 +110,9 @@ export function humanError(e: IdemError): string {
   const lines = [`error: ${where && !e.message.startsWith(e.operation?.kind ?? '\u0000') ? `${where}: ` : e.revision ? `${e.revision} > ` : ''}${e.message}`];
   if (e.sql) lines.push(`  sql:   ${e.sql.replace(/\s+/g, ' ').trim()}`);
   const cause = describeCause(e.cause);
-  if (cause && !e.message.includes(cause)) lines.push(`  cause: ${cause}`);
+  // The database's own words, unless the message already quotes them.
+  const causeText = e.cause instanceof Error ? e.cause.message : cause;
+  if (cause && !(causeText && e.message.includes(causeText))) lines.push(`  cause: ${cause}`);
   if (e.hint) lines.push(`  hint:  ${e.hint}`);
   if (e.code === 'INTERNAL') lines.push('  this is a bug in idem: please report it with the command you ran and this output');
   return lines.join('\n');
