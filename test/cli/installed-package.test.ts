@@ -75,3 +75,15 @@ console.log(JSON.stringify({ migrations: result.migrations.length, applied: resu
   assert.equal(stderr, '', 'library code prints nothing');
   assert.deepEqual(JSON.parse(stdout), { migrations: 4, applied: 5, pending: 0 });
 });
+
+test('installed without the optional drivers, a server URL says which package to install (exit 2)', async () => {
+  for (const [url, pkg] of [['postgres://u:s3cret@127.0.0.1:5432/app', 'pg'], ['mariadb://u:s3cret@127.0.0.1:3306/app', 'mysql2']] as const) {
+    const failed = await idem(['--url', url, 'status']).then(
+      () => assert.fail('expected a failure'),
+      (error: { code: number; stdout: string; stderr: string }) => error,
+    );
+    assert.equal(failed.code, 2, failed.stderr);
+    assert.match(failed.stderr, new RegExp(`hint: +npm install ${pkg}`));
+    assert.doesNotMatch(failed.stdout + failed.stderr, /s3cret/);
+  }
+});
