@@ -7,6 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { EXIT } from '../../src/cli/exit-codes.ts';
 import { engines } from '../engines.ts';
 import { show } from '../support/cli-checks.ts';
+import { beginLineEnd } from '../support/engine-sql.ts';
 import { TestProject, type CliResult } from '../support/project.ts';
 import { catalogTable, indexList } from '../support/scenario.ts';
 
@@ -65,7 +66,7 @@ for (const engine of engines) {
     test(`${engine.name}: human output of down -1 marks the direction`, async () => {
       const r = await p.cli(['down', '-1']);
       assert.equal(r.code, EXIT.ok, show(r));
-      assert.match(r.stdout, /^< d3 down: d3 \(0003_d3\.ts\)$/m);
+      assert.match(r.stdout, new RegExp(`^< d3 down: d3 \\(0003_d3\\.ts\\)${beginLineEnd(engine)}$`, 'm'));
       assert.match(r.stdout, /^ {2}applied +dropTable groups/m);
       assert.match(r.stdout, /^down: 1 migration\(s\), 1 applied, 0 skipped, 0 drift in \d+ ms$/m);
       assert.deepEqual(await p.recorded(), ['d1', 'd2']);

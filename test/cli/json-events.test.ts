@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import { EXIT } from '../../src/cli/exit-codes.ts';
 import { engines } from '../engines.ts';
 import { assertFails, show } from '../support/cli-checks.ts';
-import { noSuchTable } from '../support/engine-sql.ts';
+import { beginLineEnd, noSuchTable } from '../support/engine-sql.ts';
 import { TestProject } from '../support/project.ts';
 
 const OUTCOMES = ['applied', 'skipped', 'drift'];
@@ -77,7 +77,7 @@ for (const engine of engines) {
       const r = await p.cli(['up']);
       assert.equal(r.code, EXIT.ok, show(r));
       const lines = r.stdout.trimEnd().split('\n');
-      assert.match(lines[0]!, /^> j1 up: users \(0001_j1\.ts\)$/);
+      assert.match(lines[0]!, new RegExp(`^> j1 up: users \\(0001_j1\\.ts\\)${beginLineEnd(engine)}$`));
       assert.match(lines[1]!, /^ {2}skipped +createTable users/);
       assert.match(lines[2]!, /^ {2}skipped +createIndex users\.ix_users_email +\(.*users_email_idx.*\)$/);
       assert.match(lines[3]!, /^ {2}j1 up: 0 applied, 2 skipped, 0 drift in \d+ ms$/);

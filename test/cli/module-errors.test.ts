@@ -9,6 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import { EXIT } from '../../src/cli/exit-codes.ts';
 import { engines } from '../engines.ts';
 import { assertFails, show } from '../support/cli-checks.ts';
+import { rollsBackDdl } from '../support/engine-sql.ts';
 import { TestProject } from '../support/project.ts';
 
 const table = (name: string) => `await m.createTable('${name}', { id: { type: 'integer', primaryKey: true } });`;
@@ -57,7 +58,17 @@ for (const engine of engines) {
       assert.match(human.stderr, /^error: boom: /m);
       assert.equal(json.events.at(-1)!.revision, 'boom');
       assert.deepEqual(await p.recorded(), ['ok1']);
-      assert.deepEqual(Object.keys(JSON.parse(await p.fingerprint())), ['t_ok'], 'the failed migration rolled back');
+      // Rolled back with its transaction; MariaDB commits each DDL statement, so t_half stays there, unrecorded.
+      assert.deepEqual(Object.keys(JSON.parse(await p.fingerprint())), rollsBackDdl(engine) ? ['t_ok'] : ['t_half', 't_ok'],
+        rollsBackDdl(engine) ? 'the failed migration rolled back' : 'the DDL that ran before the throw stays');
+      // Corrected, the migration re-runs and converges: what stayed behind is skipped, not created twice.
+      await p.write({ revision: 'boom', revises: 'ok1', up: table('t_half'), file: '0002_boom.ts' });
+      const fixed = await p.cli(['--json', 'up']);
+      assert.equal(fixed.code, EXIT.ok, show(fixed));
+      assert.deepEqual(fixed.events.filter((e) => e.event === 'op').map((e) => `${e.outcome} ${e.op} ${e.target}`),
+        [`${rollsBackDdl(engine) ? 'applied' : 'skipped'} createTable t_half`]);
+      assert.deepEqual(await p.recorded(), ['boom', 'ok1']);
+      assert.deepEqual(Object.keys(JSON.parse(await p.fingerprint())), ['t_half', 't_ok']);
     });
 
     test(`${engine.name}: a thrown non-Error value is reported as text`, async () => {

@@ -82,3 +82,42 @@ export function noSuchColumnToSet(engine: Engine | EngineName, table: string, co
     mariadb: new RegExp(`Unknown column '${column}' in 'SET'`),
   });
 }
+
+/**
+ * Whether a migration's DDL rolls back with it when the migration fails.
+ * SQLite and PostgreSQL run each migration in one transaction; MySQL and
+ * MariaDB commit each DDL statement on its own, so a migration that fails
+ * (or is killed) halfway leaves what ran before, is not recorded, and is
+ * simply re-run. https://mariadb.com/kb/en/sql-statements-that-cause-an-implicit-commit/
+ */
+export function rollsBackDdl(engine: Engine | EngineName): boolean {
+  return pick(engine, { sqlite: true, postgres: true, mariadb: false });
+}
+
+/** What the human `begin` line of a migration ends with, as a regular expression source: the mark of a run without a transaction. */
+export function beginLineEnd(engine: Engine | EngineName): string {
+  return rollsBackDdl(engine) ? '' : ' \\[no transaction: a failure leaves what ran; re-run converges\\]';
+}
+
+/** A name quoted as the engine quotes identifiers in hand-written SQL: `"…"` (standard SQL) or, on MariaDB, backticks. */
+export function quoted(engine: Engine | EngineName, name: string): string {
+  return pick(engine, {
+    sqlite: `"${name.replaceAll('"', '""')}"`,
+    postgres: `"${name.replaceAll('"', '""')}"`,
+    mariadb: `\`${name.replaceAll('`', '``')}\``,
+  });
+}
+
+/** The engine's own spelling of the portable `integer`, as the catalog (and so drift and summaries) reports it. */
+export function integerType(engine: Engine | EngineName): string {
+  return pick(engine, { sqlite: 'integer', postgres: 'integer', mariadb: 'int' });
+}
+
+/**
+ * The word the catalog reports for a foreign key's action when none was
+ * declared: PostgreSQL and SQLite say NO ACTION, MariaDB's
+ * information_schema says RESTRICT. idem judges the two equal (compare-shape.ts).
+ */
+export function defaultAction(engine: Engine | EngineName): string {
+  return pick(engine, { sqlite: 'no action', postgres: 'no action', mariadb: 'restrict' });
+}

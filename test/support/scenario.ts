@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { DatabaseSync } from 'node:sqlite';
 import type { CatalogTable } from '../../src/catalog/snapshot.ts';
 import type { Engine } from '../engines.ts';
+import { rollsBackDdl } from './engine-sql.ts';
 import { opLines, TestProject, type CliResult } from './project.ts';
 
 export async function withProject(engine: Engine, body: (p: TestProject) => Promise<void>): Promise<void> {
@@ -68,6 +69,28 @@ export async function failsCleanly(p: TestProject, recorded: string[] = []): Pro
   const run = await p.cli(['--json', 'up']);
   assert.equal(run.code, 1, `exit ${run.code}\n${run.stderr}${run.stdout}`);
   assert.equal(await p.fingerprint(), before, 'the failed run changed the schema or the data');
+  assert.deepEqual(await p.recorded(), recorded);
+  return errorOf(run);
+}
+
+/** `TestProject.fingerprint()` parsed: per table, columns as [name, type, nullable, default, autoIncrement], keys and rows. */
+export type Fingerprint = Record<string, { columns: Array<[string, string, boolean, string | null, boolean]>; [part: string]: unknown }>;
+
+/**
+ * A run that fails inside a migration after some of its statements ran:
+ * exit 1, nothing recorded beyond `recorded`. Where DDL rolls back with the
+ * migration (SQLite, PostgreSQL) schema and data are as before; MariaDB
+ * commits each DDL statement, so there the fingerprint is the one from before
+ * with `committed` applied: exactly what stays behind for the re-run to
+ * converge. Returns the error event.
+ */
+export async function failsPartway(p: TestProject, recorded: string[], committed: (before: Fingerprint) => void): Promise<Record<string, unknown>> {
+  const expected = JSON.parse(await p.fingerprint()) as Fingerprint;
+  if (!rollsBackDdl(p.engine)) committed(expected);
+  const run = await p.cli(['--json', 'up']);
+  assert.equal(run.code, 1, `exit ${run.code}\n${run.stderr}${run.stdout}`);
+  assert.deepEqual(JSON.parse(await p.fingerprint()), expected,
+    rollsBackDdl(p.engine) ? 'the failed run changed the schema or the data' : 'the failed run left other than what committed');
   assert.deepEqual(await p.recorded(), recorded);
   return errorOf(run);
 }

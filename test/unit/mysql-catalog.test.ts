@@ -239,6 +239,28 @@ describe('MysqlCatalogReader and MysqlDdlCompiler on a real server', () => {
     assert.deepEqual(meta.type, { type: 'json', raw: 'json' });
   });
 
+  it('reads MariaDB\'s own prefix on a TEXT or BLOB column indexed whole as the whole column; a chosen prefix stays partial', async (t) => {
+    if (driver.server.flavor !== 'mariadb') t.skip('MySQL refuses an index on a whole TEXT or BLOB column');
+    await driver.execute(`CREATE TABLE notes (id INT PRIMARY KEY, body TEXT, tiny TINYTEXT, latin LONGTEXT CHARACTER SET latin1,
+      legacy TEXT CHARACTER SET utf8mb3, data BLOB, title VARCHAR(50))`);
+    // As an init script writes them: body(768), tiny(255), latin(3072), legacy(1024), data(3072) on the server.
+    for (const column of ['tiny', 'latin', 'legacy', 'data']) await driver.execute(`CREATE INDEX ix_${column} ON notes (${column})`);
+    await driver.execute('CREATE INDEX ix_body_10 ON notes (body(10))');
+    await driver.execute('CREATE INDEX ix_title_body ON notes (title, body(100))');
+    // And as idem writes one.
+    for (const s of ddl.compile({ kind: 'createIndex', table: 'notes', index: { name: 'ix_body', columns: ['body'], unique: false } }, undefined)) await driver.execute(s.sql, s.params);
+    const notes = (await reader.readTables(['notes'])).get('notes')!;
+    assert.deepEqual(notes.indexes.filter((i) => i.origin === 'index').map((i) => [i.name, i.columns, i.partial]), [
+      ['ix_body', ['body'], false],
+      ['ix_body_10', ['body'], true],
+      ['ix_data', ['data'], false],
+      ['ix_latin', ['latin'], false],
+      ['ix_legacy', ['legacy'], false],
+      ['ix_tiny', ['tiny'], false],
+      ['ix_title_body', ['title', 'body'], true],
+    ]);
+  });
+
   it('drops a column its foreign key and multi-column keys use, and a foreign key found by shape', async () => {
     const run = async (op: Parameters<MysqlDdlCompiler['compile']>[0], name: string): Promise<CatalogTable> => {
       const table = (await reader.readTables([name])).get(name);
@@ -249,7 +271,7 @@ describe('MysqlCatalogReader and MysqlDdlCompiler on a real server', () => {
     assert.deepEqual(items.indexes.map((i) => i.name), ['PRIMARY']);
     const posts = await run({ kind: 'dropForeignKey', table: 'posts', name: 'fk_posts_user', resolved: { columns: ['user_id'], refTable: 'users' } }, 'posts');
     assert.deepEqual(posts.foreignKeys, []);
-    assert.ok(posts.indexes.some((i) => i.name === 'user_id'), 'the foreign key\'s index stays');
+    assert.ok(!posts.indexes.some((i) => i.name === 'user_id'), 'the index InnoDB made for the unnamed key went with it');
     const comments = await run({ kind: 'dropColumn', table: 'comments', column: 'post_id' }, 'comments');
     assert.deepEqual([comments.columns.map((c) => c.name), comments.foreignKeys], [['id'], []]);
   });

@@ -210,7 +210,7 @@ describe('MysqlDdlCompiler: keys', () => {
     assert.deepEqual(sql({ kind: 'dropUnique', table: 'posts', name: 'uq_slug_category' }, posts), ['DROP INDEX `uq_slug_category` ON `posts`']);
   });
 
-  it('adds a foreign key with its actions and drops it by its real name, keeping the index', () => {
+  it('adds a foreign key with its actions and drops it by its real name, with the index InnoDB made for it', () => {
     assert.deepEqual(sql({
       kind: 'addForeignKey', table: 'user_groups',
       foreignKey: { name: 'fk_ug_user', columns: ['user_id'], references: { table: 'users', columns: ['id'] }, onDelete: 'cascade', onUpdate: 'no action' },
@@ -218,10 +218,20 @@ describe('MysqlDdlCompiler: keys', () => {
       'ALTER TABLE `user_groups` ADD CONSTRAINT `fk_ug_user` FOREIGN KEY (`user_id`) REFERENCES `users` (`id`) ON DELETE CASCADE ON UPDATE NO ACTION',
     ]);
     assert.deepEqual(sql({ kind: 'dropForeignKey', table: 'posts', name: 'fk_posts_category' }, posts), ['ALTER TABLE `posts` DROP FOREIGN KEY `fk_posts_category`']);
-    // Declared as fk_posts_user, created by the init script as posts_ibfk_1: found by shape.
+    // Declared as fk_posts_user, created by the init script as posts_ibfk_1: found by shape. The
+    // index InnoDB made for that unnamed key, named after its column, goes with it, as ours would:
+    // adding fk_posts_user over it makes MariaDB replace it with one under that name.
     assert.deepEqual(sql({ kind: 'dropForeignKey', table: 'posts', name: 'fk_posts_user', resolved: { columns: ['user_id'], refTable: 'users' } }, posts), [
-      'ALTER TABLE `posts` DROP FOREIGN KEY `posts_ibfk_1`',
+      'ALTER TABLE `posts` DROP FOREIGN KEY `posts_ibfk_1`, DROP INDEX `user_id`',
     ]);
+    // Not an index on other columns than the key's, nor one another key still needs.
+    const wider = { ...posts, indexes: posts.indexes.map((i) => (i.name === 'user_id' ? { ...i, columns: ['user_id', 'slug'] } : i)) };
+    assert.deepEqual(sql({ kind: 'dropForeignKey', table: 'posts', name: 'posts_ibfk_1' }, wider), ['ALTER TABLE `posts` DROP FOREIGN KEY `posts_ibfk_1`']);
+    const shared = { ...posts, foreignKeys: [...posts.foreignKeys, { ...posts.foreignKeys[0]!, name: 'fk_posts_author', refTable: 'authors' }] };
+    assert.deepEqual(sql({ kind: 'dropForeignKey', table: 'posts', name: 'posts_ibfk_1' }, shared), ['ALTER TABLE `posts` DROP FOREIGN KEY `posts_ibfk_1`']);
+    // A key we named keeps an index that merely carries its column's name.
+    const named = { ...posts, foreignKeys: posts.foreignKeys.map((f) => (f.name === 'posts_ibfk_1' ? { ...f, name: 'fk_posts_user' } : f)) };
+    assert.deepEqual(sql({ kind: 'dropForeignKey', table: 'posts', name: 'fk_posts_user' }, named), ['ALTER TABLE `posts` DROP FOREIGN KEY `fk_posts_user`']);
     // The index InnoDB made under the key's own name goes with the key; one of another name stays.
     const withHelper = { ...posts, indexes: [...posts.indexes, { name: 'fk_posts_category', columns: ['category'], unique: false, origin: 'index' as const, partial: false }] };
     assert.deepEqual(sql({ kind: 'dropForeignKey', table: 'posts', name: 'fk_posts_category' }, withHelper), [

@@ -28,7 +28,9 @@ interface ColumnRow {
 }
 interface IndexRow {
   tbl: string; name: string; non_unique: number | string; seq: number; col: string | null;
-  sub_part: number | null; index_type: string; expression: string | null; constraint_type: string | null;
+  sub_part: number | string | null; index_type: string; expression: string | null; constraint_type: string | null;
+  /** MariaDB: the prefix it gives a TEXT/BLOB column indexed whole; null for other columns. */
+  whole_prefix: number | string | null;
 }
 interface ForeignKeyRow {
   tbl: string; name: string; col: string; ref_schema: string; ref_table: string; ref_col: string;
@@ -37,6 +39,19 @@ interface ForeignKeyRow {
 
 /** Index kinds that are never equal by shape to a plain B-tree index on the same columns. */
 const SPECIAL_INDEX_TYPES = new Set(['FULLTEXT', 'SPATIAL', 'VECTOR']);
+
+/**
+ * MariaDB indexes a TEXT or BLOB column named whole (`INDEX (body)`, which
+ * MySQL refuses) by its longest prefix that fits InnoDB's key, 3072 bytes
+ * with the default 16K pages, in characters of the column's character set,
+ * at most the column's own length: `body(768)` for utf8mb4, with only a note
+ * (1071). That prefix is what `CREATE INDEX … (body)` makes, from idem or
+ * from an init script, so it reads as the whole column; a shorter prefix
+ * someone chose stays partial.
+ * https://mariadb.com/kb/en/innodb-limitations/#limitations-on-size
+ */
+const MARIADB_WHOLE_PREFIX = `CASE WHEN LOWER(c.DATA_TYPE) IN ('tinytext', 'text', 'mediumtext', 'longtext', 'tinyblob', 'blob', 'mediumblob', 'longblob')
+          THEN LEAST(c.CHARACTER_MAXIMUM_LENGTH, FLOOR(3072 / COALESCE(cs.MAXLEN, 1))) END`;
 
 export class MysqlCatalogReader implements CatalogReader {
   readonly #driver: Driver;
@@ -103,10 +118,14 @@ export class MysqlCatalogReader implements CatalogReader {
     const indexRows = await this.#driver.query<IndexRow>(
       `SELECT s.TABLE_NAME AS tbl, s.INDEX_NAME AS name, s.NON_UNIQUE AS non_unique, s.SEQ_IN_INDEX AS seq,
           s.COLUMN_NAME AS col, s.SUB_PART AS sub_part, s.INDEX_TYPE AS index_type,
-          ${mariadb ? 'NULL' : 's.EXPRESSION'} AS expression, tc.CONSTRAINT_TYPE AS constraint_type
+          ${mariadb ? 'NULL' : 's.EXPRESSION'} AS expression, tc.CONSTRAINT_TYPE AS constraint_type,
+          ${mariadb ? MARIADB_WHOLE_PREFIX : 'NULL'} AS whole_prefix
         FROM information_schema.STATISTICS AS s
         LEFT JOIN information_schema.TABLE_CONSTRAINTS AS tc ON tc.TABLE_SCHEMA = s.TABLE_SCHEMA
           AND tc.TABLE_NAME = s.TABLE_NAME AND tc.CONSTRAINT_NAME = s.INDEX_NAME AND tc.CONSTRAINT_TYPE = 'UNIQUE'
+        ${mariadb ? `LEFT JOIN information_schema.COLUMNS AS c ON c.TABLE_SCHEMA = s.TABLE_SCHEMA AND c.TABLE_NAME = s.TABLE_NAME
+          AND c.COLUMN_NAME = s.COLUMN_NAME
+        LEFT JOIN information_schema.CHARACTER_SETS AS cs ON cs.CHARACTER_SET_NAME = c.CHARACTER_SET_NAME` : ''}
         WHERE ${s.sql}
         ORDER BY s.TABLE_NAME, s.INDEX_NAME = 'PRIMARY' DESC, s.INDEX_NAME, s.SEQ_IN_INDEX`,
       s.params,
@@ -215,8 +234,10 @@ function buildIndexes(rows: readonly IndexRow[]): CatalogIndex[] {
   for (const group of groupBy(rows, (r) => r.name).values()) {
     const first = group[0]!;
     const origin: CatalogIndex['origin'] = first.name === 'PRIMARY' ? 'primaryKey' : first.constraint_type === 'UNIQUE' ? 'unique' : 'index';
-    // A prefix (SUB_PART), a functional part (no column) or a FULLTEXT/SPATIAL index: not a plain index on those columns.
-    const partial = group.some((r) => r.sub_part !== null || r.col === null || r.expression !== null) || SPECIAL_INDEX_TYPES.has(first.index_type);
+    // A prefix (SUB_PART) other than MariaDB's whole-column one, a functional part (no column)
+    // or a FULLTEXT/SPATIAL index: not a plain index on those columns.
+    const prefixed = (r: IndexRow) => r.sub_part !== null && (r.whole_prefix === null || Number(r.sub_part) !== Number(r.whole_prefix));
+    const partial = group.some((r) => prefixed(r) || r.col === null || r.expression !== null) || SPECIAL_INDEX_TYPES.has(first.index_type);
     indexes.push({
       name: first.name,
       columns: group.map((r) => r.col ?? '<expr>'),

@@ -10,7 +10,7 @@
  */
 import { declaredPrimaryKey, mergeColumnChanges } from '../../catalog/compare-shape.ts';
 import { foreignKeyByName, uniqueByShape } from '../../catalog/find-by-shape.ts';
-import { findColumn, sameColumns, type CatalogTable } from '../../catalog/snapshot.ts';
+import { findColumn, sameColumns, type CatalogIndex, type CatalogTable } from '../../catalog/snapshot.ts';
 import { IdemError } from '../../errors.ts';
 import type { ColumnSpec, ReferentialAction } from '../../plan/column-spec.ts';
 import { defaultConstraintName, uniqueColumnConstraintName } from '../../plan/constraint-names.ts';
@@ -103,12 +103,13 @@ export class MysqlDdlCompiler implements DdlCompiler {
         return [stmt(`ALTER TABLE ${q(op.table)} ADD ${foreignKeyClause(fk.name, fk.columns, fk.references.table, fk.references.columns, fk.onDelete, fk.onUpdate)}`)];
       }
       case 'dropForeignKey': {
-        // InnoDB made an index for the key under the key's own name; it goes with the key, so
-        // that down() leaves the table as it was before addForeignKey. An index of another name
-        // (one the table had, or one a migration created) stays.
+        // InnoDB made an index for the key under the key's own name (or its column's, for a key
+        // it named itself: generatedIndex); it goes with the key, so that down() leaves the table
+        // as it was before addForeignKey. An index of another name (one the table had, or one a
+        // migration created) stays.
         const t = need(table, op);
         const name = foreignKeyName(op, t);
-        const helper = t.indexes.find((i) => i.name === name && i.origin === 'index');
+        const helper = t.indexes.find((i) => i.name === name && i.origin === 'index') ?? generatedIndex(t, name);
         return [stmt(`ALTER TABLE ${q(op.table)} DROP FOREIGN KEY ${q(name)}${helper ? `, DROP INDEX ${q(helper.name)}` : ''}`)];
       }
     }
@@ -230,6 +231,24 @@ function foreignKeyName(op: Extract<SchemaOperation, { kind: 'dropForeignKey' }>
   const resolved = op.resolved;
   const found = resolved && table.foreignKeys.find((f) => sameColumns(f.columns, resolved.columns) && f.refTable === resolved.refTable);
   return found?.name ?? op.name;
+}
+
+/**
+ * The index InnoDB made for a key declared without a name (`REFERENCES p
+ * (id)`, as init scripts and ORMs write it): the server names the key
+ * `<table>_ibfk_<n>` and its index after the key's first column. It goes with
+ * the key like the one under our own key's name, so that dropping a hand-made
+ * key leaves what dropping ours leaves: adding our key over that index makes
+ * MariaDB replace it with one under our key's name, which the drop then takes.
+ * Only an index on exactly the key's columns, which no other key needs.
+ * https://mariadb.com/kb/en/foreign-keys/
+ */
+function generatedIndex(table: CatalogTable, name: string): CatalogIndex | undefined {
+  const key = foreignKeyByName(table, name);
+  if (key === undefined || !name.startsWith(`${table.name}_ibfk_`) || !/^\d+$/.test(name.slice(table.name.length + 6))) return undefined;
+  const index = table.indexes.find((i) => i.name === key.columns[0] && i.origin === 'index' && !i.unique && sameColumns(i.columns, key.columns));
+  const needed = index && table.foreignKeys.some((f) => f !== key && sameColumns(index.columns.slice(0, f.columns.length), f.columns));
+  return needed ? undefined : index;
 }
 
 /** COLLATE applies to character types only; restating it on a new numeric type would be an error. */
