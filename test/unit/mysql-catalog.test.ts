@@ -13,8 +13,9 @@ import { MysqlDdlCompiler } from '../../src/dialect/mysql/mysql-ddl.ts';
 import { MysqlDriver } from '../../src/dialect/mysql/mysql-driver.ts';
 import { MysqlTypeMapper } from '../../src/dialect/mysql/mysql-types.ts';
 import type { ColumnSpec } from '../../src/plan/column-spec.ts';
+import { MARIADB_URL, withoutMariadb } from '../support/servers.ts';
 
-const ADMIN_URL = process.env.IDEM_TEST_MARIADB_URL ?? 'mysql://root@127.0.0.1:3306/test';
+const ADMIN_URL = MARIADB_URL;
 
 function withDatabase(url: string, database: string): string {
   const u = new URL(url);
@@ -122,157 +123,159 @@ const EXPECTED: CatalogTable[] = [
   },
 ];
 
-describe('MysqlCatalogReader and MysqlDdlCompiler on a real server', () => {
-  const database = `idem_t_${process.pid}_${randomBytes(4).toString('hex')}`;
-  let admin: MysqlDriver;
-  let driver: MysqlDriver;
-  let types: MysqlTypeMapper;
-  let reader: MysqlCatalogReader;
-  let ddl: MysqlDdlCompiler;
+describe('MariaDB server', { skip: withoutMariadb }, () => {
+  describe('MysqlCatalogReader and MysqlDdlCompiler on a real server', () => {
+    const database = `idem_t_${process.pid}_${randomBytes(4).toString('hex')}`;
+    let admin: MysqlDriver;
+    let driver: MysqlDriver;
+    let types: MysqlTypeMapper;
+    let reader: MysqlCatalogReader;
+    let ddl: MysqlDdlCompiler;
 
-  before(async () => {
-    admin = await MysqlDriver.connect(ADMIN_URL);
-    await admin.execute(`CREATE DATABASE \`${database}\``);
-    driver = await MysqlDriver.connect(withDatabase(ADMIN_URL, database));
-    types = new MysqlTypeMapper(driver.server.flavor);
-    ddl = new MysqlDdlCompiler(types);
-    reader = new MysqlCatalogReader(driver, types, { database, flavor: driver.server.flavor, excludeTables: ['idem_version'] });
-    for (const statement of INIT_SCRIPT) await driver.execute(statement);
-  });
+    before(async () => {
+      admin = await MysqlDriver.connect(ADMIN_URL);
+      await admin.execute(`CREATE DATABASE \`${database}\``);
+      driver = await MysqlDriver.connect(withDatabase(ADMIN_URL, database));
+      types = new MysqlTypeMapper(driver.server.flavor);
+      ddl = new MysqlDdlCompiler(types);
+      reader = new MysqlCatalogReader(driver, types, { database, flavor: driver.server.flavor, excludeTables: ['idem_version'] });
+      for (const statement of INIT_SCRIPT) await driver.execute(statement);
+    });
 
-  after(async () => {
-    await driver?.close();
-    await admin?.execute(`DROP DATABASE IF EXISTS \`${database}\``);
-    await admin?.close();
-  });
+    after(async () => {
+      await driver?.close();
+      await admin?.execute(`DROP DATABASE IF EXISTS \`${database}\``);
+      await admin?.close();
+    });
 
-  it('reads an init script\'s tables exactly: keys under the engine\'s names, views and idem\'s table left out', async (t) => {
-    if (driver.server.flavor !== 'mariadb') t.skip('the expected snapshot spells MariaDB defaults');
-    const { tables } = await reader.readAll();
-    assert.deepEqual([...tables.keys()], EXPECTED.map((e) => e.name));
-    for (const expected of EXPECTED) assert.deepEqual(tables.get(expected.name), expected, expected.name);
-  });
+    it('reads an init script\'s tables exactly: keys under the engine\'s names, views and idem\'s table left out', async (t) => {
+      if (driver.server.flavor !== 'mariadb') t.skip('the expected snapshot spells MariaDB defaults');
+      const { tables } = await reader.readAll();
+      assert.deepEqual([...tables.keys()], EXPECTED.map((e) => e.name));
+      for (const expected of EXPECTED) assert.deepEqual(tables.get(expected.name), expected, expected.name);
+    });
 
-  it('reads only the tables asked for, and tells whether a table exists (idem\'s own included)', async () => {
-    assert.deepEqual([...(await reader.readTables(['posts', 'missing', 'v_users'])).keys()], ['posts']);
-    assert.equal((await reader.readTables([])).size, 0);
-    assert.equal(await reader.hasTable('idem_version'), true);
-    assert.equal(await reader.hasTable('missing'), false);
-  });
+    it('reads only the tables asked for, and tells whether a table exists (idem\'s own included)', async () => {
+      assert.deepEqual([...(await reader.readTables(['posts', 'missing', 'v_users'])).keys()], ['posts']);
+      assert.equal((await reader.readTables([])).size, 0);
+      assert.equal(await reader.hasTable('idem_version'), true);
+      assert.equal(await reader.hasTable('missing'), false);
+    });
 
-  // Every portable type and default: created by our DDL, read back, compared as the runner compares.
-  const ROUND_TRIP: Record<string, ColumnSpec> = {
-    s_default: { type: 'string' },
-    s_quoted: { type: 'string', length: 40, default: "it's a \\ 'quoted'\nvalue" },
-    s_empty: { type: 'string', length: 5, nullable: false, default: '' },
-    s_null_text: { type: 'string', length: 5, default: 'NULL' },
-    s_null: { type: 'string', length: 5, default: null },
-    s_number: { type: 'string', length: 5, default: 5 },
-    t_text: { type: 'text', default: 'hello' },
-    i_int: { type: 'integer', nullable: false, default: 42 },
-    i_negative: { type: 'integer', default: -7 },
-    i_string: { type: 'integer', default: '12' },
-    b_big: { type: 'bigint', default: '9007199254740993' },
-    b_small: { type: 'smallint', default: 3 },
-    bool_true: { type: 'boolean', nullable: false, default: true },
-    bool_false: { type: 'boolean', default: false },
-    d_default: { type: 'decimal', default: 12 },
-    d_money: { type: 'decimal', precision: 16, scale: 2, default: '12345678901234.5' },
-    d_half: { type: 'decimal', precision: 10, scale: 2, default: 1.5 },
-    f_float: { type: 'float', default: 1.5 },
-    f_double: { type: 'double', default: 0.1 },
-    dt_date: { type: 'date', default: '2024-02-29' },
-    ts_now: { type: 'timestamp', default: { sql: 'CURRENT_TIMESTAMP' } },
-    ts_literal: { type: 'timestamp', default: '2024-01-01' },
-    ts_zone: { type: 'timestamp', withTimezone: true, nullable: false, default: { sql: 'now()' } },
-    j_json: { type: 'json' },
-    j_default: { type: 'json', default: '{}' },
-    u_uuid: { type: 'uuid', default: { sql: 'uuid()' } },
-    bin_sized: { type: 'binary', length: 16 },
-    bin_blob: { type: 'binary' },
-    raw_enum: { sqlType: "enum('a','b')", default: 'b' },
-  };
+    // Every portable type and default: created by our DDL, read back, compared as the runner compares.
+    const ROUND_TRIP: Record<string, ColumnSpec> = {
+      s_default: { type: 'string' },
+      s_quoted: { type: 'string', length: 40, default: "it's a \\ 'quoted'\nvalue" },
+      s_empty: { type: 'string', length: 5, nullable: false, default: '' },
+      s_null_text: { type: 'string', length: 5, default: 'NULL' },
+      s_null: { type: 'string', length: 5, default: null },
+      s_number: { type: 'string', length: 5, default: 5 },
+      t_text: { type: 'text', default: 'hello' },
+      i_int: { type: 'integer', nullable: false, default: 42 },
+      i_negative: { type: 'integer', default: -7 },
+      i_string: { type: 'integer', default: '12' },
+      b_big: { type: 'bigint', default: '9007199254740993' },
+      b_small: { type: 'smallint', default: 3 },
+      bool_true: { type: 'boolean', nullable: false, default: true },
+      bool_false: { type: 'boolean', default: false },
+      d_default: { type: 'decimal', default: 12 },
+      d_money: { type: 'decimal', precision: 16, scale: 2, default: '12345678901234.5' },
+      d_half: { type: 'decimal', precision: 10, scale: 2, default: 1.5 },
+      f_float: { type: 'float', default: 1.5 },
+      f_double: { type: 'double', default: 0.1 },
+      dt_date: { type: 'date', default: '2024-02-29' },
+      ts_now: { type: 'timestamp', default: { sql: 'CURRENT_TIMESTAMP' } },
+      ts_literal: { type: 'timestamp', default: '2024-01-01' },
+      ts_zone: { type: 'timestamp', withTimezone: true, nullable: false, default: { sql: 'now()' } },
+      j_json: { type: 'json' },
+      j_default: { type: 'json', default: '{}' },
+      u_uuid: { type: 'uuid', default: { sql: 'uuid()' } },
+      bin_sized: { type: 'binary', length: 16 },
+      bin_blob: { type: 'binary' },
+      raw_enum: { sqlType: "enum('a','b')", default: 'b' },
+    };
 
-  it('reads back every portable type and default as declared', async () => {
-    const columns: Record<string, ColumnSpec> = { id: { type: 'bigint', primaryKey: true, autoIncrement: true }, ...ROUND_TRIP };
-    for (const statement of ddl.compile({ kind: 'createTable', table: 'round trip', columns, options: {} }, undefined)) {
-      await driver.execute(statement.sql, statement.params);
-    }
-    const table = (await reader.readTables(['round trip'])).get('round trip')!;
-    for (const [name, spec] of Object.entries(columns)) {
-      const actual = table.columns.find((c) => c.name === name)!;
-      const declared = types.declaredType(spec);
-      assert.ok(sameType(declared, actual.type), `${name}: declared ${JSON.stringify(declared)}, read ${JSON.stringify(actual.type)}`);
-      assert.equal(actual.nullable, spec.primaryKey ? false : spec.nullable ?? true, `${name}: nullable`);
-      assert.equal(actual.autoIncrement, spec.autoIncrement === true, `${name}: autoIncrement`);
-      if (spec.default !== undefined) {
-        assert.equal(types.normalizeDefault(actual.default), types.normalizeDefault(types.defaultSql(spec.default, spec)),
-          `${name}: default ${JSON.stringify(spec.default)} read back as ${actual.default}`);
+    it('reads back every portable type and default as declared', async () => {
+      const columns: Record<string, ColumnSpec> = { id: { type: 'bigint', primaryKey: true, autoIncrement: true }, ...ROUND_TRIP };
+      for (const statement of ddl.compile({ kind: 'createTable', table: 'round trip', columns, options: {} }, undefined)) {
+        await driver.execute(statement.sql, statement.params);
       }
-      // Nothing to change: the runner would skip this column.
-      assert.deepEqual(columnChangesNeeded(types, actual, table, { ...spec, primaryKey: undefined, autoIncrement: undefined }).differences, [], name);
-    }
-  });
+      const table = (await reader.readTables(['round trip'])).get('round trip')!;
+      for (const [name, spec] of Object.entries(columns)) {
+        const actual = table.columns.find((c) => c.name === name)!;
+        const declared = types.declaredType(spec);
+        assert.ok(sameType(declared, actual.type), `${name}: declared ${JSON.stringify(declared)}, read ${JSON.stringify(actual.type)}`);
+        assert.equal(actual.nullable, spec.primaryKey ? false : spec.nullable ?? true, `${name}: nullable`);
+        assert.equal(actual.autoIncrement, spec.autoIncrement === true, `${name}: autoIncrement`);
+        if (spec.default !== undefined) {
+          assert.equal(types.normalizeDefault(actual.default), types.normalizeDefault(types.defaultSql(spec.default, spec)),
+            `${name}: default ${JSON.stringify(spec.default)} read back as ${actual.default}`);
+        }
+        // Nothing to change: the runner would skip this column.
+        assert.deepEqual(columnChangesNeeded(types, actual, table, { ...spec, primaryKey: undefined, autoIncrement: undefined }).differences, [], name);
+      }
+    });
 
-  it('alters a column in place keeping what the declaration does not mention', async () => {
-    const alter = async (tableName: string, column: string, changes: ColumnSpec): Promise<CatalogTable> => {
-      const table = (await reader.readTables([tableName])).get(tableName)!;
-      const current = table.columns.find((c) => c.name === column)!;
-      const { needed } = columnChangesNeeded(types, current, table, changes);
-      for (const s of ddl.compile({ kind: 'alterColumn', table: tableName, column, changes: needed }, table)) await driver.execute(s.sql, s.params);
-      const after = (await reader.readTables([tableName])).get(tableName)!;
-      assert.deepEqual(columnChangesNeeded(types, after.columns.find((c) => c.name === column)!, after, changes).differences, [], `${tableName}.${column} as declared`);
-      return after;
-    };
-    // (InnoDB refuses to change the type of a column another table's foreign key references: users.id is one.)
-    await driver.execute('CREATE TABLE counters (id SMALLINT AUTO_INCREMENT PRIMARY KEY, n INT)');
-    const counters = await alter('counters', 'id', { type: 'bigint' });
-    assert.deepEqual(counters.columns[0], { name: 'id', type: { type: 'bigint', raw: 'bigint' }, nullable: false, default: null, autoIncrement: true });
-    let users = await alter('users', 'updated_at', { nullable: true });
-    assert.equal(users.columns.find((c) => c.name === 'updated_at')!.type.raw, 'timestamp on update current_timestamp');
-    users = await alter('users', 'name', { length: 80, unique: true });
-    assert.equal(users.columns.find((c) => c.name === 'name')!.default, "'anon'");
-    assert.ok(users.indexes.some((i) => i.name === 'uq_users_name' && i.unique));
-    const items = await alter('order items', 'code', { length: 40, nullable: false, default: 'none' });
-    assert.equal(items.columns.find((c) => c.name === 'code')!.type.raw, 'varchar(40) collate utf8mb4_bin');
-    const meta = (await alter('order items', 'meta', { nullable: false })).columns.find((c) => c.name === 'meta')!;
-    assert.deepEqual(meta.type, { type: 'json', raw: 'json' });
-  });
+    it('alters a column in place keeping what the declaration does not mention', async () => {
+      const alter = async (tableName: string, column: string, changes: ColumnSpec): Promise<CatalogTable> => {
+        const table = (await reader.readTables([tableName])).get(tableName)!;
+        const current = table.columns.find((c) => c.name === column)!;
+        const { needed } = columnChangesNeeded(types, current, table, changes);
+        for (const s of ddl.compile({ kind: 'alterColumn', table: tableName, column, changes: needed }, table)) await driver.execute(s.sql, s.params);
+        const after = (await reader.readTables([tableName])).get(tableName)!;
+        assert.deepEqual(columnChangesNeeded(types, after.columns.find((c) => c.name === column)!, after, changes).differences, [], `${tableName}.${column} as declared`);
+        return after;
+      };
+      // (InnoDB refuses to change the type of a column another table's foreign key references: users.id is one.)
+      await driver.execute('CREATE TABLE counters (id SMALLINT AUTO_INCREMENT PRIMARY KEY, n INT)');
+      const counters = await alter('counters', 'id', { type: 'bigint' });
+      assert.deepEqual(counters.columns[0], { name: 'id', type: { type: 'bigint', raw: 'bigint' }, nullable: false, default: null, autoIncrement: true });
+      let users = await alter('users', 'updated_at', { nullable: true });
+      assert.equal(users.columns.find((c) => c.name === 'updated_at')!.type.raw, 'timestamp on update current_timestamp');
+      users = await alter('users', 'name', { length: 80, unique: true });
+      assert.equal(users.columns.find((c) => c.name === 'name')!.default, "'anon'");
+      assert.ok(users.indexes.some((i) => i.name === 'uq_users_name' && i.unique));
+      const items = await alter('order items', 'code', { length: 40, nullable: false, default: 'none' });
+      assert.equal(items.columns.find((c) => c.name === 'code')!.type.raw, 'varchar(40) collate utf8mb4_bin');
+      const meta = (await alter('order items', 'meta', { nullable: false })).columns.find((c) => c.name === 'meta')!;
+      assert.deepEqual(meta.type, { type: 'json', raw: 'json' });
+    });
 
-  it('reads MariaDB\'s own prefix on a TEXT or BLOB column indexed whole as the whole column; a chosen prefix stays partial', async (t) => {
-    if (driver.server.flavor !== 'mariadb') t.skip('MySQL refuses an index on a whole TEXT or BLOB column');
-    await driver.execute(`CREATE TABLE notes (id INT PRIMARY KEY, body TEXT, tiny TINYTEXT, latin LONGTEXT CHARACTER SET latin1,
-      legacy TEXT CHARACTER SET utf8mb3, data BLOB, title VARCHAR(50))`);
-    // As an init script writes them: body(768), tiny(255), latin(3072), legacy(1024), data(3072) on the server.
-    for (const column of ['tiny', 'latin', 'legacy', 'data']) await driver.execute(`CREATE INDEX ix_${column} ON notes (${column})`);
-    await driver.execute('CREATE INDEX ix_body_10 ON notes (body(10))');
-    await driver.execute('CREATE INDEX ix_title_body ON notes (title, body(100))');
-    // And as idem writes one.
-    for (const s of ddl.compile({ kind: 'createIndex', table: 'notes', index: { name: 'ix_body', columns: ['body'], unique: false } }, undefined)) await driver.execute(s.sql, s.params);
-    const notes = (await reader.readTables(['notes'])).get('notes')!;
-    assert.deepEqual(notes.indexes.filter((i) => i.origin === 'index').map((i) => [i.name, i.columns, i.partial]), [
-      ['ix_body', ['body'], false],
-      ['ix_body_10', ['body'], true],
-      ['ix_data', ['data'], false],
-      ['ix_latin', ['latin'], false],
-      ['ix_legacy', ['legacy'], false],
-      ['ix_tiny', ['tiny'], false],
-      ['ix_title_body', ['title', 'body'], true],
-    ]);
-  });
+    it('reads MariaDB\'s own prefix on a TEXT or BLOB column indexed whole as the whole column; a chosen prefix stays partial', async (t) => {
+      if (driver.server.flavor !== 'mariadb') t.skip('MySQL refuses an index on a whole TEXT or BLOB column');
+      await driver.execute(`CREATE TABLE notes (id INT PRIMARY KEY, body TEXT, tiny TINYTEXT, latin LONGTEXT CHARACTER SET latin1,
+        legacy TEXT CHARACTER SET utf8mb3, data BLOB, title VARCHAR(50))`);
+      // As an init script writes them: body(768), tiny(255), latin(3072), legacy(1024), data(3072) on the server.
+      for (const column of ['tiny', 'latin', 'legacy', 'data']) await driver.execute(`CREATE INDEX ix_${column} ON notes (${column})`);
+      await driver.execute('CREATE INDEX ix_body_10 ON notes (body(10))');
+      await driver.execute('CREATE INDEX ix_title_body ON notes (title, body(100))');
+      // And as idem writes one.
+      for (const s of ddl.compile({ kind: 'createIndex', table: 'notes', index: { name: 'ix_body', columns: ['body'], unique: false } }, undefined)) await driver.execute(s.sql, s.params);
+      const notes = (await reader.readTables(['notes'])).get('notes')!;
+      assert.deepEqual(notes.indexes.filter((i) => i.origin === 'index').map((i) => [i.name, i.columns, i.partial]), [
+        ['ix_body', ['body'], false],
+        ['ix_body_10', ['body'], true],
+        ['ix_data', ['data'], false],
+        ['ix_latin', ['latin'], false],
+        ['ix_legacy', ['legacy'], false],
+        ['ix_tiny', ['tiny'], false],
+        ['ix_title_body', ['title', 'body'], true],
+      ]);
+    });
 
-  it('drops a column its foreign key and multi-column keys use, and a foreign key found by shape', async () => {
-    const run = async (op: Parameters<MysqlDdlCompiler['compile']>[0], name: string): Promise<CatalogTable> => {
-      const table = (await reader.readTables([name])).get(name);
-      for (const s of ddl.compile(op, table)) await driver.execute(s.sql, s.params);
-      return (await reader.readTables([name])).get(name)!;
-    };
-    const items = await run({ kind: 'dropColumn', table: 'order items', column: 'price' }, 'order items');
-    assert.deepEqual(items.indexes.map((i) => i.name), ['PRIMARY']);
-    const posts = await run({ kind: 'dropForeignKey', table: 'posts', name: 'fk_posts_user', resolved: { columns: ['user_id'], refTable: 'users' } }, 'posts');
-    assert.deepEqual(posts.foreignKeys, []);
-    assert.ok(!posts.indexes.some((i) => i.name === 'user_id'), 'the index InnoDB made for the unnamed key went with it');
-    const comments = await run({ kind: 'dropColumn', table: 'comments', column: 'post_id' }, 'comments');
-    assert.deepEqual([comments.columns.map((c) => c.name), comments.foreignKeys], [['id'], []]);
+    it('drops a column its foreign key and multi-column keys use, and a foreign key found by shape', async () => {
+      const run = async (op: Parameters<MysqlDdlCompiler['compile']>[0], name: string): Promise<CatalogTable> => {
+        const table = (await reader.readTables([name])).get(name);
+        for (const s of ddl.compile(op, table)) await driver.execute(s.sql, s.params);
+        return (await reader.readTables([name])).get(name)!;
+      };
+      const items = await run({ kind: 'dropColumn', table: 'order items', column: 'price' }, 'order items');
+      assert.deepEqual(items.indexes.map((i) => i.name), ['PRIMARY']);
+      const posts = await run({ kind: 'dropForeignKey', table: 'posts', name: 'fk_posts_user', resolved: { columns: ['user_id'], refTable: 'users' } }, 'posts');
+      assert.deepEqual(posts.foreignKeys, []);
+      assert.ok(!posts.indexes.some((i) => i.name === 'user_id'), 'the index InnoDB made for the unnamed key went with it');
+      const comments = await run({ kind: 'dropColumn', table: 'comments', column: 'post_id' }, 'comments');
+      assert.deepEqual([comments.columns.map((c) => c.name), comments.foreignKeys], [['id'], []]);
+    });
   });
 });

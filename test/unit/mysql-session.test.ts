@@ -10,8 +10,9 @@ import { after, before, describe, it } from 'node:test';
 import { loadMysql2, MysqlDriver } from '../../src/dialect/mysql/mysql-driver.ts';
 import { openMysqlSession, type MysqlSession } from '../../src/dialect/mysql/mysql-session.ts';
 import { IdemError } from '../../src/errors.ts';
+import { MARIADB_URL, withoutMariadb } from '../support/servers.ts';
 
-const ADMIN_URL = process.env.IDEM_TEST_MARIADB_URL ?? 'mysql://root@127.0.0.1:3306/test';
+const ADMIN_URL = MARIADB_URL;
 
 function withDatabase(url: string, database: string): string {
   const u = new URL(url);
@@ -42,133 +43,135 @@ function assertNoSecret(error: IdemError, secret: string): void {
   assert.ok(!seen.includes(encodeURIComponent(secret)), `the encoded password leaked:\n${seen}`);
 }
 
-describe('MySQL/MariaDB session on a real server', () => {
-  const database = `idem_t_${process.pid}_${randomBytes(4).toString('hex')}`;
-  const url = withDatabase(ADMIN_URL, database);
-  let admin: MysqlDriver;
-  const open: MysqlSession[] = [];
-  const session = async (): Promise<MysqlSession> => {
-    const s = await openMysqlSession({ url, variant: 'mariadb' }, ['idem_version']);
-    open.push(s);
-    return s;
-  };
+describe('MariaDB server', { skip: withoutMariadb }, () => {
+  describe('MySQL/MariaDB session on a real server', () => {
+    const database = `idem_t_${process.pid}_${randomBytes(4).toString('hex')}`;
+    const url = withDatabase(ADMIN_URL, database);
+    let admin: MysqlDriver;
+    const open: MysqlSession[] = [];
+    const session = async (): Promise<MysqlSession> => {
+      const s = await openMysqlSession({ url, variant: 'mariadb' }, ['idem_version']);
+      open.push(s);
+      return s;
+    };
 
-  before(async () => {
-    admin = await MysqlDriver.connect(ADMIN_URL);
-    await admin.execute(`CREATE DATABASE \`${database}\``);
-  });
+    before(async () => {
+      admin = await MysqlDriver.connect(ADMIN_URL);
+      await admin.execute(`CREATE DATABASE \`${database}\``);
+    });
 
-  after(async () => {
-    for (const s of open) await s.close().catch(() => undefined);
-    await admin?.execute(`DROP DATABASE IF EXISTS \`${database}\``);
-    await admin?.close();
-  });
+    after(async () => {
+      for (const s of open) await s.close().catch(() => undefined);
+      await admin?.execute(`DROP DATABASE IF EXISTS \`${database}\``);
+      await admin?.close();
+    });
 
-  it('learns the server and binds values through mysql2, never by pasting', async () => {
-    const s = await session();
-    assert.equal(s.dialect, 'mysql');
-    assert.deepEqual(s.capabilities, { transactionalDdl: false, optionalTransactions: false, maxIdentifierLength: 64 });
-    assert.equal(s.driver.server.database, database);
-    assert.match(s.driver.server.version, /\d+\.\d+/);
-    const tricky = "it's \\ a ? -- `x`";
-    assert.deepEqual(await s.driver.query('SELECT ? AS v, ? AS j, ? AS n', [tricky, { a: 1 }, null]), [{ v: tricky, j: '{"a":1}', n: null }]);
-    await s.driver.execute('CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR(20))');
-    assert.deepEqual(await s.driver.execute('INSERT INTO t VALUES (?, ?), (?, ?)', [1, 'a', 2, 'b']), { rowsAffected: 2 });
-    const [count] = await s.driver.query<{ n: unknown }>('SELECT COUNT(*) AS n FROM t');
-    assert.equal(count?.n, 2, 'COUNT(*) is a number');
-    assert.deepEqual(await s.driver.query('UPDATE t SET v = ? WHERE id = ?', ['c', 1]), [], 'no rows from a statement that returns none');
-    // Every statement of a text runs; the rows are the last statement's.
-    assert.deepEqual(await s.driver.execute('INSERT INTO t VALUES (3, ?); INSERT INTO t VALUES (4, ?)', ['x;y', "z'"]), { rowsAffected: 2 });
-    assert.deepEqual(await s.driver.query('SELECT 1 AS a; SELECT v FROM t WHERE id > ? ORDER BY id', [2]), [{ v: 'x;y' }, { v: "z'" }]);
-    // A DATETIME is the wall-clock text the server holds, not a Date shifted by the client's time zone.
-    assert.deepEqual(await s.driver.query("SELECT CAST('2024-03-31 02:30:00' AS DATETIME) AS d"), [{ d: '2024-03-31 02:30:00' }]);
-  });
+    it('learns the server and binds values through mysql2, never by pasting', async () => {
+      const s = await session();
+      assert.equal(s.dialect, 'mysql');
+      assert.deepEqual(s.capabilities, { transactionalDdl: false, optionalTransactions: false, maxIdentifierLength: 64 });
+      assert.equal(s.driver.server.database, database);
+      assert.match(s.driver.server.version, /\d+\.\d+/);
+      const tricky = "it's \\ a ? -- `x`";
+      assert.deepEqual(await s.driver.query('SELECT ? AS v, ? AS j, ? AS n', [tricky, { a: 1 }, null]), [{ v: tricky, j: '{"a":1}', n: null }]);
+      await s.driver.execute('CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR(20))');
+      assert.deepEqual(await s.driver.execute('INSERT INTO t VALUES (?, ?), (?, ?)', [1, 'a', 2, 'b']), { rowsAffected: 2 });
+      const [count] = await s.driver.query<{ n: unknown }>('SELECT COUNT(*) AS n FROM t');
+      assert.equal(count?.n, 2, 'COUNT(*) is a number');
+      assert.deepEqual(await s.driver.query('UPDATE t SET v = ? WHERE id = ?', ['c', 1]), [], 'no rows from a statement that returns none');
+      // Every statement of a text runs; the rows are the last statement's.
+      assert.deepEqual(await s.driver.execute('INSERT INTO t VALUES (3, ?); INSERT INTO t VALUES (4, ?)', ['x;y', "z'"]), { rowsAffected: 2 });
+      assert.deepEqual(await s.driver.query('SELECT 1 AS a; SELECT v FROM t WHERE id > ? ORDER BY id', [2]), [{ v: 'x;y' }, { v: "z'" }]);
+      // A DATETIME is the wall-clock text the server holds, not a Date shifted by the client's time zone.
+      assert.deepEqual(await s.driver.query("SELECT CAST('2024-03-31 02:30:00' AS DATETIME) AS d"), [{ d: '2024-03-31 02:30:00' }]);
+    });
 
-  it('creates the version table, which a second call leaves alone', async () => {
-    const s = await session();
-    for (let i = 0; i < 2; i++) for (const st of s.ddl.createVersionTable('idem_version')) await s.driver.execute(st.sql, st.params);
-    assert.equal(await s.catalog.hasTable('idem_version'), true);
-    assert.equal((await s.catalog.readAll()).tables.has('idem_version'), false, 'idem\'s table is not part of the snapshot');
-  });
+    it('creates the version table, which a second call leaves alone', async () => {
+      const s = await session();
+      for (let i = 0; i < 2; i++) for (const st of s.ddl.createVersionTable('idem_version')) await s.driver.execute(st.sql, st.params);
+      assert.equal(await s.catalog.hasTable('idem_version'), true);
+      assert.equal((await s.catalog.readAll()).tables.has('idem_version'), false, 'idem\'s table is not part of the snapshot');
+    });
 
-  it('rolls back data changes since the last DDL statement, and keeps autocommit outside a migration', async () => {
-    const s = await session();
-    const other = await session();
-    await s.driver.execute('CREATE TABLE tx (id INT PRIMARY KEY)');
-    const ids = async (): Promise<number[]> => (await other.driver.query<{ id: number }>('SELECT id FROM tx ORDER BY id')).map((r) => r.id);
+    it('rolls back data changes since the last DDL statement, and keeps autocommit outside a migration', async () => {
+      const s = await session();
+      const other = await session();
+      await s.driver.execute('CREATE TABLE tx (id INT PRIMARY KEY)');
+      const ids = async (): Promise<number[]> => (await other.driver.query<{ id: number }>('SELECT id FROM tx ORDER BY id')).map((r) => r.id);
 
-    await s.transactions.begin();
-    await s.driver.execute('INSERT INTO tx VALUES (1)');
-    assert.deepEqual(await ids(), [], 'not visible before commit');
-    await s.transactions.rollback();
-    assert.deepEqual(await ids(), []);
+      await s.transactions.begin();
+      await s.driver.execute('INSERT INTO tx VALUES (1)');
+      assert.deepEqual(await ids(), [], 'not visible before commit');
+      await s.transactions.rollback();
+      assert.deepEqual(await ids(), []);
 
-    await s.transactions.begin();
-    await s.driver.execute('INSERT INTO tx VALUES (2)');
-    await s.driver.execute('CREATE TABLE tx_side (id INT)'); // commits implicitly
-    await s.driver.execute('INSERT INTO tx VALUES (3)');
-    await s.transactions.rollback();
-    assert.deepEqual(await ids(), [2], 'DDL committed what came before it; the rest rolled back');
+      await s.transactions.begin();
+      await s.driver.execute('INSERT INTO tx VALUES (2)');
+      await s.driver.execute('CREATE TABLE tx_side (id INT)'); // commits implicitly
+      await s.driver.execute('INSERT INTO tx VALUES (3)');
+      await s.transactions.rollback();
+      assert.deepEqual(await ids(), [2], 'DDL committed what came before it; the rest rolled back');
 
-    await s.transactions.begin();
-    await s.driver.execute('INSERT INTO tx VALUES (4)');
-    await s.transactions.commit();
-    await s.driver.execute('INSERT INTO tx VALUES (5)');
-    assert.deepEqual(await ids(), [2, 4, 5], 'committed, then autocommit again');
-  });
+      await s.transactions.begin();
+      await s.driver.execute('INSERT INTO tx VALUES (4)');
+      await s.transactions.commit();
+      await s.driver.execute('INSERT INTO tx VALUES (5)');
+      assert.deepEqual(await ids(), [2, 4, 5], 'committed, then autocommit again');
+    });
 
-  it('lets one runner hold the lock: a second times out naming the holder, then takes it at once when the holder dies', async () => {
-    const first = await session();
-    const second = await session();
-    await first.lock.acquire(1000);
-    const started = performance.now();
-    const error = await failure(second.lock.acquire(1000));
-    assert.ok(performance.now() - started >= 900, 'it waited for the timeout');
-    assert.equal(error.code, 'LOCK_TIMEOUT');
-    assert.match(error.message, new RegExp(`"idem:${database}"`));
-    assert.match(error.message, new RegExp(`connection ${first.driver.server.connectionId} \\(root@`));
-    assert.match(error.hint ?? '', /idem up/);
+    it('lets one runner hold the lock: a second times out naming the holder, then takes it at once when the holder dies', async () => {
+      const first = await session();
+      const second = await session();
+      await first.lock.acquire(1000);
+      const started = performance.now();
+      const error = await failure(second.lock.acquire(1000));
+      assert.ok(performance.now() - started >= 900, 'it waited for the timeout');
+      assert.equal(error.code, 'LOCK_TIMEOUT');
+      assert.match(error.message, new RegExp(`"idem:${database}"`));
+      assert.match(error.message, new RegExp(`connection ${first.driver.server.connectionId} \\(root@`));
+      assert.match(error.hint ?? '', /idem up/);
 
-    first.driver.destroy(); // as a SIGKILLed runner: no RELEASE_LOCK, no goodbye
-    const again = performance.now();
-    await second.lock.acquire(1000);
-    assert.ok(performance.now() - again < 900, `took ${Math.round(performance.now() - again)} ms`);
-    assert.equal(second.lock.held, true);
-    await second.lock.release();
-    assert.equal(second.lock.held, false);
-  });
+      first.driver.destroy(); // as a SIGKILLed runner: no RELEASE_LOCK, no goodbye
+      const again = performance.now();
+      await second.lock.acquire(1000);
+      assert.ok(performance.now() - again < 900, `took ${Math.round(performance.now() - again)} ms`);
+      assert.equal(second.lock.held, true);
+      await second.lock.release();
+      assert.equal(second.lock.held, false);
+    });
 
-  it('reports a refused connection in one line, the URL masked', async () => {
-    const secret = 's3cr@t-Pa55';
-    const target = withPassword(withDatabase('mysql://root@127.0.0.1:1/x', database), secret);
-    const error = await failure(openMysqlSession({ url: target, variant: 'mysql' }, []));
-    assert.equal(error.code, 'CONNECTION');
-    assert.equal(error.data?.reason, 'refused');
-    assert.match(error.message, /^cannot connect to MySQL\/MariaDB at 127\.0\.0\.1:1: connection refused \(mysql:\/\/root:\*\*\*@127\.0\.0\.1:1\//);
-    assert.ok(!error.message.includes('\n'));
-    assertNoSecret(error, secret);
-  });
+    it('reports a refused connection in one line, the URL masked', async () => {
+      const secret = 's3cr@t-Pa55';
+      const target = withPassword(withDatabase('mysql://root@127.0.0.1:1/x', database), secret);
+      const error = await failure(openMysqlSession({ url: target, variant: 'mysql' }, []));
+      assert.equal(error.code, 'CONNECTION');
+      assert.equal(error.data?.reason, 'refused');
+      assert.match(error.message, /^cannot connect to MySQL\/MariaDB at 127\.0\.0\.1:1: connection refused \(mysql:\/\/root:\*\*\*@127\.0\.0\.1:1\//);
+      assert.ok(!error.message.includes('\n'));
+      assertNoSecret(error, secret);
+    });
 
-  it('reports a wrong password without showing it', async () => {
-    const secret = 'definitely-not-Th3-password';
-    const error = await failure(openMysqlSession({ url: withPassword(url, secret), variant: 'mariadb' }, []));
-    assert.equal(error.code, 'CONNECTION');
-    assert.equal(error.data?.reason, 'access-denied');
-    assert.match(error.message, /^access denied for user "root" at .*\(mysql:\/\/root:\*\*\*@/);
-    assertNoSecret(error, secret);
-  });
+    it('reports a wrong password without showing it', async () => {
+      const secret = 'definitely-not-Th3-password';
+      const error = await failure(openMysqlSession({ url: withPassword(url, secret), variant: 'mariadb' }, []));
+      assert.equal(error.code, 'CONNECTION');
+      assert.equal(error.data?.reason, 'access-denied');
+      assert.match(error.message, /^access denied for user "root" at .*\(mysql:\/\/root:\*\*\*@/);
+      assertNoSecret(error, secret);
+    });
 
-  it('reports an unknown database by name', async () => {
-    const error = await failure(openMysqlSession({ url: withDatabase(ADMIN_URL, `${database}_missing`), variant: 'mariadb' }, []));
-    assert.equal(error.code, 'CONNECTION');
-    assert.equal(error.data?.reason, 'unknown-database');
-    assert.match(error.message, new RegExp(`database "${database}_missing" does not exist`));
-    assert.match(error.hint ?? '', /CREATE DATABASE/);
-  });
+    it('reports an unknown database by name', async () => {
+      const error = await failure(openMysqlSession({ url: withDatabase(ADMIN_URL, `${database}_missing`), variant: 'mariadb' }, []));
+      assert.equal(error.code, 'CONNECTION');
+      assert.equal(error.data?.reason, 'unknown-database');
+      assert.match(error.message, new RegExp(`database "${database}_missing" does not exist`));
+      assert.match(error.hint ?? '', /CREATE DATABASE/);
+    });
 
-  it('refuses a URL without a database', async () => {
-    const error = await failure(MysqlDriver.connect('mysql://root:pw@127.0.0.1:3306'));
-    assert.equal(error.code, 'URL_INVALID');
+    it('refuses a URL without a database', async () => {
+      const error = await failure(MysqlDriver.connect('mysql://root:pw@127.0.0.1:3306'));
+      assert.equal(error.code, 'URL_INVALID');
+    });
   });
 });
 
