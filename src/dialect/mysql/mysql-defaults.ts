@@ -16,6 +16,7 @@
  * and escaping variants, `now()` / `CURRENT_TIMESTAMP`, `1.50` / `1.5`.
  */
 import type { MysqlFlavor } from './mysql-types.ts';
+import { isOneParenGroup } from '../paren-group.ts';
 
 interface Token {
   kind: 'string' | 'number' | 'word' | 'punct';
@@ -134,16 +135,7 @@ export function isNowDefault(sql: string): boolean {
 
 /** One parenthesised group around the whole text: `(a + b)`, not `(a) + (b)`. */
 export function enclosedInParens(sql: string): boolean {
-  const tokens = tokenizeMysqlDefault(sql);
-  if (tokens.length < 2 || tokens[0]!.text !== '(' || tokens[tokens.length - 1]!.text !== ')') return false;
-  let depth = 0;
-  for (let i = 0; i < tokens.length; i++) {
-    const t = tokens[i]!;
-    if (t.kind !== 'punct') continue;
-    if (t.text === '(') depth++;
-    else if (t.text === ')' && --depth === 0 && i < tokens.length - 1) return false;
-  }
-  return depth === 0;
+  return isOneParenGroup(tokenizeMysqlDefault(sql));
 }
 
 /** A default in one comparable spelling; null for none and for NULL. */

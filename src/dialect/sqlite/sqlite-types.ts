@@ -16,6 +16,7 @@ import { validateColumnSpec } from '../../plan/validate-column.ts';
 import type { TypeMapper } from '../dialect.ts';
 import { tokenizeSql } from './sqlite-table-sql.ts';
 import type { SqlToken } from './sqlite-table-sql.ts';
+import { isOneParenGroup } from '../paren-group.ts';
 
 /** Base names (arguments removed, `unsigned` dropped) to portable types. */
 const NAMES: ReadonlyMap<string, ColumnType> = new Map<string, ColumnType>([
@@ -144,16 +145,7 @@ const isStructural = (t: SqlToken): boolean => t.kind === 'punct' && '(),.;'.inc
 /** True when the whole text is one parenthesised group: `(a + b)`, not `(a) + (b)`. */
 function enclosedInParens(text: string): boolean {
   const tokens = tokenizeSql(text);
-  const first = tokens[0];
-  const last = tokens[tokens.length - 1];
-  if (first === undefined || last === undefined || first.text !== '(' || last.text !== ')' || first.kind !== 'punct') return false;
-  if (first.start !== 0 || last.end !== text.length) return false;
-  let depth = 0;
-  for (let i = 0; i < tokens.length; i++) {
-    const t = tokens[i]!;
-    if (t.kind !== 'punct') continue;
-    if (t.text === '(') depth++;
-    else if (t.text === ')' && --depth === 0 && i < tokens.length - 1) return false;
-  }
-  return depth === 0;
+  // The tokens must cover the whole text: a trailing comment would not be part of the group.
+  if (tokens[0]?.start !== 0 || tokens[tokens.length - 1]?.end !== text.length) return false;
+  return isOneParenGroup(tokens);
 }
