@@ -30,6 +30,8 @@ export type IdemErrorCode =
   | 'DRIFT'
   | 'LOCK_TIMEOUT'
   | 'CONNECTION'
+  // stopped by SIGINT/SIGTERM (or the caller's AbortSignal)
+  | 'INTERRUPTED'
   // a bug in idem
   | 'INTERNAL';
 

@@ -24,6 +24,12 @@ export interface IdemOptions {
   lockTimeoutMs?: number;
   /** Seconds to keep retrying while the database cannot be reached (it may still be starting); default 0. */
   wait?: number;
+  /**
+   * Stops the run before its next operation: the current migration rolls
+   * back where the engine can, the lock is released, and the call rejects
+   * with an INTERRUPTED IdemError. The CLI aborts it on SIGINT/SIGTERM.
+   */
+  signal?: AbortSignal;
   /** Receives every event of the run (the same facts `--json` prints). */
   onEvent?: EventSink;
   /** Environment to read DATABASE_URL from; default process.env. */
@@ -40,6 +46,7 @@ export interface ResolvedConfig {
   lockTimeoutMs: number;
   waitMs: number;
   emit: EventSink;
+  signal: AbortSignal | undefined;
 }
 
 export const CONFIG_FILES = ['idem.config.ts', 'idem.config.js', 'idem.config.mjs', 'idem.config.json'] as const;
@@ -70,6 +77,7 @@ export async function resolveConfig(options: IdemOptions = {}): Promise<Resolved
     lockTimeoutMs: options.lockTimeoutMs ?? 60_000,
     waitMs: Math.max(0, (options.wait ?? 0) * 1000),
     emit: options.onEvent ?? (() => {}),
+    signal: options.signal,
   };
 }
 

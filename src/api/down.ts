@@ -30,7 +30,7 @@ export async function down(options: DownOptions): Promise<RunResult> {
       }
       const path = project.graph.downPath(target, new Set(applied.map((a) => a.revision)), applied.map((a) => a.revision));
       const migrations = path.length === 0 ? [] : await applySteps({
-        session, versions, applied, direction: 'down', strict: config.strict, emit: config.emit,
+        session, versions, applied, direction: 'down', strict: config.strict, emit: config.emit, signal: config.signal,
         steps: path.map((revision) => project.files.get(revision)!),
       });
       return finish('down', migrations, started, config.emit);

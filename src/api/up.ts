@@ -39,7 +39,7 @@ export async function up(options: UpOptions = {}): Promise<RunResult> {
         applied = await versions.read();
         pending = pendingFor(project, targets, applied);
         const migrations = pending.length === 0 ? [] : await applySteps({
-          session, versions, applied, direction: 'up', strict: config.strict, emit: config.emit,
+          session, versions, applied, direction: 'up', strict: config.strict, emit: config.emit, signal: config.signal,
           steps: pending.map((revision) => project.files.get(revision)!),
         });
         return finish('up', migrations, started, config.emit);

@@ -15,5 +15,9 @@ if (major < REQUIRED[0] || (major === REQUIRED[0] && minor < REQUIRED[1])) {
   process.exitCode = 2;
 } else {
   const { main } = await import('./main.ts');
+  const { EXIT } = await import('./exit-codes.ts');
   process.exitCode = await main(process.argv.slice(2));
+  // Interrupted: the migration's own code may still hold a timer or a handle; the rollback and the
+  // lock release are done, so nothing is left to wait for.
+  if (process.exitCode === EXIT.interrupted) process.exit(EXIT.interrupted);
 }

@@ -37,5 +37,7 @@ export function exitCodeFor(code: IdemErrorCode): number {
       return EXIT.unavailable;
     case 'INTERNAL':
       return EXIT.internal;
+    case 'INTERRUPTED':
+      return EXIT.interrupted;
   }
 }

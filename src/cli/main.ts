@@ -105,8 +105,25 @@ function buildProgram(run: (action: (flags: GlobalFlags, out: Output) => Promise
   return program;
 }
 
+/**
+ * SIGINT/SIGTERM (Ctrl-C, `docker stop`, a Kubernetes rollout): the first one
+ * stops the run before its next operation, rolling the current migration back
+ * where the engine can and releasing the lock, then exits 130. A second one
+ * exits at once; the database session dies with the process, so the lock and
+ * any open transaction still go with it.
+ */
+const interruption = new AbortController();
+let signalsSeen = 0;
+
+function onSignal(signal: NodeJS.Signals): void {
+  signalsSeen++;
+  if (signalsSeen > 1) process.exit(EXIT.interrupted);
+  process.stderr.write(`idem: ${signal} received, stopping after the current operation (send it again to exit at once)\n`);
+  interruption.abort(signal);
+}
+
 function common(flags: GlobalFlags, out?: Output): IdemOptions {
-  const options: IdemOptions = {};
+  const options: IdemOptions = { signal: interruption.signal };
   if (flags.url) options.url = flags.url;
   if (flags.dir) options.dir = flags.dir;
   if (flags.strict) options.strict = true;
@@ -129,6 +146,8 @@ function common(flags: GlobalFlags, out?: Output): IdemOptions {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   let exitCode: number = EXIT.ok;
   const json = argv.includes('--json');
   let output: Output = createOutput({ json, quiet: argv.includes('--quiet') });

@@ -14,6 +14,7 @@ import type { DeclaredConstraint } from './classify.ts';
 import { emptyCounts, type Direction, type EventSink, type OutcomeCounts } from './events.ts';
 import { LiveExecutor } from './live-executor.ts';
 import { RecordingExecutor } from './recording-executor.ts';
+import { throwIfInterrupted, untilInterrupted } from './interruption.ts';
 import { POSITIONS_PER_MIGRATION, RunLookahead, type RecordedOperation } from './lookahead.ts';
 import type { AppliedRevision, VersionTable } from './version-table.ts';
 
@@ -32,6 +33,7 @@ export interface ApplyOptions {
   direction: Direction;
   strict: boolean;
   emit: EventSink;
+  signal?: AbortSignal | undefined;
 }
 
 export async function applySteps(options: ApplyOptions): Promise<StepResult[]> {
@@ -53,6 +55,7 @@ export async function applySteps(options: ApplyOptions): Promise<StepResult[]> {
         revision: file.revision, hint: 'add a down(m) that undoes up(m), or leave this revision applied',
       });
     }
+    throwIfInterrupted(options.signal, `before ${file.revision}; nothing of it ran`);
     // A migration may opt out of its transaction where the engine can run DDL
     // outside one and some DDL must (PostgreSQL's CREATE INDEX CONCURRENTLY).
     const outside = module.transaction === false && session.capabilities.optionalTransactions;
@@ -72,11 +75,11 @@ export async function applySteps(options: ApplyOptions): Promise<StepResult[]> {
     const started = performance.now();
     const counts = emptyCounts();
     const executor = new LiveExecutor({
-      session, catalog, revision: file.revision, direction, strict: options.strict, emit, counts, declared,
+      session, catalog, revision: file.revision, direction, strict: options.strict, emit, counts, declared, signal: options.signal,
       ...(lookahead ? { lookahead, position: index * POSITIONS_PER_MIGRATION } : {}),
     });
     try {
-      await run(createMigrationContext(executor));
+      await untilInterrupted(Promise.resolve(run(createMigrationContext(executor))), options.signal, `during ${file.revision}`);
       await session.verifyMigration();
       const ms = performance.now() - started;
       if (direction === 'up') {
@@ -92,18 +95,27 @@ export async function applySteps(options: ApplyOptions): Promise<StepResult[]> {
       results.push(result);
       emit({ event: 'migration', ...result });
     } catch (error) {
+      // Stop the migration's own code from sending more once we give up on it.
+      executor.stop();
       await transactions.rollback().catch(() => undefined);
       // What was read inside the rolled-back transaction no longer holds.
       catalog.invalidate();
-      throw asMigrationError(error, file, results);
+      throw asMigrationError(interruptionSaysWhatHappened(error, transaction), file, results);
     }
   }
   return results;
 }
 
+/** An interruption's message says whether the migration's work was rolled back or stays. */
+function interruptionSaysWhatHappened(error: unknown, transaction: boolean): unknown {
+  if (!isIdemError(error) || error.code !== 'INTERRUPTED') return error;
+  const outcome = transaction ? 'it was rolled back' : 'what ran before the interruption stays (this engine cannot roll DDL back)';
+  return new IdemError('INTERRUPTED', `${error.message}; ${outcome}`, { hint: error.hint });
+}
+
 const NO_TRANSACTION: TransactionControl = { begin: async () => {}, commit: async () => {}, rollback: async () => {} };
 
-async function loadAll(steps: MigrationFile[]): Promise<LoadedMigration[]> {
+export async function loadAll(steps: MigrationFile[]): Promise<LoadedMigration[]> {
   const modules: LoadedMigration[] = [];
   for (const step of steps) {
     const module = await loadMigration(step.path);
@@ -122,7 +134,7 @@ async function loadAll(steps: MigrationFile[]): Promise<LoadedMigration[]> {
  * is now. `up` runs twice then (code outside `m` too); on a database with no
  * tables nothing can differ from a declaration, so the pass is skipped.
  */
-async function recordRun(session: DialectSession, catalog: CatalogState, modules: LoadedMigration[]): Promise<RunLookahead> {
+export async function recordRun(session: DialectSession, catalog: CatalogState, modules: LoadedMigration[]): Promise<RunLookahead> {
   const records: RecordedOperation[] = [];
   await catalog.load();
   if (catalog.isEmpty()) return new RunLookahead(records);

@@ -12,6 +12,7 @@ import { operationTarget, type Operation } from '../plan/operations.ts';
 import type { CatalogState } from './catalog-state.ts';
 import { classify, type Decision, type DeclaredConstraint, type SchemaOperation } from './classify.ts';
 import type { RunLookahead } from './lookahead.ts';
+import { throwIfInterrupted } from './interruption.ts';
 import type { Direction, EventSink, OutcomeCounts } from './events.ts';
 import { addCount } from './events.ts';
 import { evaluateCondition } from './condition.ts';
@@ -30,6 +31,7 @@ export interface LiveExecutorOptions {
   /** The run's recorded operations, and where this migration's begin in it. */
   lookahead?: RunLookahead;
   position?: number;
+  signal?: AbortSignal | undefined;
 }
 
 export class LiveExecutor implements OperationExecutor {
@@ -39,6 +41,8 @@ export class LiveExecutor implements OperationExecutor {
   readonly declaredHere: Record<string, DeclaredConstraint> = {};
   /** This operation's place in the run, matching the look-ahead's numbering. */
   #position: number;
+  /** Set once the runner gave up on the migration: its code may still be running, and must not send more. */
+  #stopped = false;
 
   constructor(options: LiveExecutorOptions) {
     this.#o = options;
@@ -50,6 +54,10 @@ export class LiveExecutor implements OperationExecutor {
     const started = performance.now();
     const target = operationTarget(op);
     this.#position++;
+    if (this.#stopped) {
+      throw new IdemError('INTERRUPTED', `${op.kind} ${target} was called after the migration was stopped`, { revision: this.#o.revision });
+    }
+    throwIfInterrupted(this.#o.signal, `before ${op.kind} ${target}`);
     try {
       const { result, sql } = op.kind === 'executeIf' || op.kind === 'sql' ? await this.#data(op) : await this.#schema(op);
       for (const [key, shape] of declaredConstraints(op)) {
@@ -163,6 +171,10 @@ export class LiveExecutor implements OperationExecutor {
     } catch (error) {
       throw new IdemError('OPERATION_FAILED', 'the statement failed', { sql, cause: error, hint: 'fix the SQL in the migration, then re-run `idem up`' });
     }
+  }
+
+  stop(): void {
+    this.#stopped = true;
   }
 
   async tableExists(table: string): Promise<boolean> {
