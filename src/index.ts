@@ -8,6 +8,8 @@
  */
 export { up, type RunResult, type UpOptions } from './api/up.ts';
 export { down, type DownOptions } from './api/down.ts';
+export { plan, type PlanOptions, type PlanResult, type PlannedOperation } from './api/plan.ts';
+export { schema, describeSchema, type SchemaResult, type SchemaDescription, type SchemaTable, type SchemaColumn, type SchemaIndex, type SchemaKey, type SchemaForeignKey } from './api/schema.ts';
 export { status, type StatusResult, type RevisionInfo } from './api/status.ts';
 export { stamp, type StampResult } from './api/stamp.ts';
 export { newMigration, merge, type WrittenMigration } from './api/author.ts';

@@ -7,6 +7,8 @@ import { Command, CommanderError, Option } from 'commander';
 import { merge, newMigration } from '../api/author.ts';
 import type { IdemOptions } from '../api/config.ts';
 import { down } from '../api/down.ts';
+import { plan } from '../api/plan.ts';
+import { schema } from '../api/schema.ts';
 import { stamp } from '../api/stamp.ts';
 import { status } from '../api/status.ts';
 import { up } from '../api/up.ts';
@@ -14,6 +16,7 @@ import { IdemError, isIdemError } from '../errors.ts';
 import { EXIT, exitCodeFor } from './exit-codes.ts';
 import { createOutput, type Output } from './render.ts';
 import { printHeads, printHistory, printStatus } from './listings.ts';
+import { printSchema } from './schema-listing.ts';
 
 interface GlobalFlags {
   url?: string;
@@ -99,6 +102,20 @@ function buildProgram(run: (action: (flags: GlobalFlags, out: Output) => Promise
       out.line(`created ${written.path} (revision ${written.revision}, merges ${written.revises.join(', ')})`);
       return EXIT.ok;
     }));
+
+  program.command('plan')
+    .description('what `up` (or `down`, with --down) would do now, operation by operation, changing nothing')
+    .argument('[target]', 'for up: a revision, `head` or `heads`')
+    .option('--down <target>', 'plan `down` instead: -1, -N, a revision, or base')
+    .action((target: string | undefined, opts: { down?: string }) => run(async (flags, out) => {
+      const result = await plan({ ...common(flags, out), ...(target ? { target } : {}), ...(opts.down !== undefined ? { down: opts.down } : {}) });
+      // Under --strict a predicted drift fails the plan as it would fail the run.
+      return flags.strict && result.drift > 0 ? EXIT.strict : EXIT.ok;
+    }));
+
+  program.command('schema')
+    .description('the live schema, normalized, with its sha256 fingerprint (idem\'s own tables excluded)')
+    .action(() => run(async (flags, out) => printSchema(await schema(common(flags)), out)));
 
   // `idem down -1`: a negative number is a target, not an option.
   program.commands.find((c) => c.name() === 'down')!.configureHelp({});

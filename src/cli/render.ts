@@ -68,14 +68,17 @@ const OUTCOME_WIDTH = 8;
 function humanEvent(e: IdemEvent, quiet: boolean): string | null {
   switch (e.event) {
     case 'begin':
+      if (e.planned) return quiet ? null : `${e.direction === 'up' ? '>' : '<'} ${e.revision} ${e.direction} (plan): ${e.description} (${e.file})`;
       return quiet ? null : `${e.direction === 'up' ? '>' : '<'} ${e.revision} ${e.direction}: ${e.description} (${e.file})${e.transaction ? '' : ' [no transaction: a failure leaves what ran; re-run converges]'}`;
     case 'op': {
       if (quiet && e.outcome !== 'drift') return null;
-      const line = `  ${e.outcome.padEnd(OUTCOME_WIDTH)} ${e.op} ${e.target}${e.detail ? `  (${e.detail})` : ''}`;
+      const mark = e.planned ? PLANNED[e.outcome] : e.outcome;
+      const line = `  ${mark.padEnd(e.planned ? PLANNED_WIDTH : OUTCOME_WIDTH)} ${e.op} ${e.target}${e.detail ? `  (${e.detail})` : ''}`;
       if (e.outcome !== 'drift' || !e.differences?.length) return line;
-      return [line, ...e.differences.map((d) => `             ${d.object} ${d.field}: database has ${show(d.actual)}, migration declares ${show(d.declared)}`)].join('\n');
+      return [line, ...e.differences.map((d) => `${e.planned ? '   ' : ''}             ${d.object} ${d.field}: database has ${show(d.actual)}, migration declares ${show(d.declared)}`)].join('\n');
     }
     case 'migration':
+      if (e.planned) return quiet ? null : `  ${e.revision} ${e.direction} (plan): ${plannedCounts(e)}`;
       return quiet ? null : `  ${e.revision} ${e.direction}: ${counts(e)} in ${e.ms} ms`;
     case 'summary':
       return quiet ? null : `  summary  ${e.table}: ${e.exists ? `${e.columns.length} columns (${e.columns.map((c) => c.name).join(', ')}), ${e.indexes.length} indexes, ${e.rows} rows` : 'does not exist'}`;
@@ -87,12 +90,25 @@ function humanEvent(e: IdemEvent, quiet: boolean): string | null {
       return quiet ? null : `${e.action === 'recorded' ? 'stamped' : 'unstamped'} ${e.revision}: ${e.description}`;
     case 'done':
       if (quiet) return null;
+      if (e.planned) {
+        return e.migrations === 0
+          ? `plan: nothing to do; nothing was changed (${e.ms} ms)`
+          : `plan: ${e.migrations} migration(s), ${plannedCounts(e)}; nothing was changed (${e.ms} ms)`;
+      }
       return e.migrations === 0
         ? `${e.command}: nothing to do (${e.ms} ms)`
         : `${e.command}: ${e.migrations} migration(s), ${counts(e)} in ${e.ms} ms`;
     case 'error':
       return null;
   }
+}
+
+/** A plan predicts: its lines say what the run would do, never what it did. */
+const PLANNED = { applied: 'would apply', skipped: 'would skip', drift: 'drift' } as const;
+const PLANNED_WIDTH = 11;
+
+function plannedCounts(c: { applied: number; skipped: number; drift: number }): string {
+  return `${c.applied} would apply, ${c.skipped} would skip, ${c.drift} drift`;
 }
 
 function counts(c: { applied: number; skipped: number; drift: number }): string {
