@@ -20,6 +20,13 @@ export interface ExecResult {
 /** One connection to the database. Every statement idem sends goes through it. */
 export interface Driver {
   query<Row = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<Row[]>;
+  /**
+   * Rows as arrays, one entry per result column. Where the engine names
+   * unnamed columns alike (PostgreSQL calls every one `?column?`), rows as
+   * objects fold several columns into one; the condition of `executeIf`
+   * must see them all to refuse a query of two values.
+   */
+  queryArrays?(sql: string, params?: unknown[]): Promise<unknown[][]>;
   execute(sql: string, params?: unknown[]): Promise<ExecResult>;
   close(): Promise<void>;
 }

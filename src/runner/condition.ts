@@ -7,9 +7,12 @@ import type { DialectSession } from '../dialect/dialect.ts';
 import { IdemError } from '../errors.ts';
 
 export async function evaluateCondition(session: DialectSession, condition: string, params: unknown[]): Promise<boolean> {
-  let rows: Record<string, unknown>[];
+  let rows: unknown[][];
   try {
-    rows = await session.driver.query(session.bindPlaceholders(condition), params);
+    const sql = session.bindPlaceholders(condition);
+    rows = session.driver.queryArrays
+      ? await session.driver.queryArrays(sql, params)
+      : (await session.driver.query(sql, params)).map((row) => Object.values(row));
   } catch (error) {
     throw new IdemError('OPERATION_FAILED', 'the condition query failed', { sql: condition, cause: error, hint: 'fix the condition query in the migration' });
   }
@@ -18,7 +21,7 @@ export async function evaluateCondition(session: DialectSession, condition: stri
       sql: condition, hint: 'make the condition return one value, e.g. SELECT COUNT(*) > 0 FROM … or SELECT EXISTS (…)',
     });
   }
-  const values = Object.values(rows[0]!);
+  const values = rows[0]!;
   if (values.length !== 1) {
     throw new IdemError('OPERATION_INVALID', `the condition query returned ${values.length} columns, expected exactly 1`, {
       sql: condition, hint: 'select a single value, e.g. SELECT COUNT(*) > 0 FROM …',

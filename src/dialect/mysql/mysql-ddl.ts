@@ -17,7 +17,7 @@ import { defaultConstraintName, uniqueColumnConstraintName } from '../../plan/co
 import type { Operation } from '../../plan/operations.ts';
 import { validateColumnSpec } from '../../plan/validate-column.ts';
 import type { DdlCompiler, Statement } from '../dialect.ts';
-import { quoteMysqlIdentifier as q, quoteMysqlList as ql } from './mysql-quote.ts';
+import { quoteMysqlIdentifier as q, quoteMysqlList as ql, quoteNewMysqlIdentifier as qn } from './mysql-quote.ts';
 import { splitColumnAttributes, type MysqlTypeMapper } from './mysql-types.ts';
 
 type SchemaOperation = Exclude<Operation, { kind: 'executeIf' | 'sql' }>;
@@ -62,7 +62,7 @@ export class MysqlDdlCompiler implements DdlCompiler {
     const written = typeSpec.sqlType !== undefined ? splitColumnAttributes(typeSpec.sqlType.trim()) : { type: this.#types.columnType(typeSpec) };
     const collate = clauses.keep?.collate ?? written.collate;
     const onUpdate = clauses.keep?.onUpdate ?? written.onUpdate;
-    const parts = [q(name), written.type];
+    const parts = [qn(name), written.type];
     if (collate !== undefined && isCharacterType(written.type)) parts.push(`COLLATE ${collate}`);
     parts.push(nullable ? 'NULL' : 'NOT NULL');
     if (spec.default !== undefined && autoIncrement !== true && !(spec.default === null && !nullable)) {
@@ -78,16 +78,16 @@ export class MysqlDdlCompiler implements DdlCompiler {
     switch (op.kind) {
       case 'createTable': return [this.#createTable(op)];
       case 'dropTable': return [stmt(`DROP TABLE ${q(op.table)}`)];
-      case 'renameTable': return [stmt(`RENAME TABLE ${q(op.from)} TO ${q(op.to)}`)];
+      case 'renameTable': return [stmt(`RENAME TABLE ${q(op.from)} TO ${qn(op.to)}`)];
       // RENAME COLUMN: MySQL 8.0, MariaDB 10.5. https://mariadb.com/kb/en/alter-table/#rename-column
-      case 'renameColumn': return [stmt(`ALTER TABLE ${q(op.table)} RENAME COLUMN ${q(op.from)} TO ${q(op.to)}`)];
+      case 'renameColumn': return [stmt(`ALTER TABLE ${q(op.table)} RENAME COLUMN ${q(op.from)} TO ${qn(op.to)}`)];
       case 'addColumn': return [this.#addColumn(op.table, op.column, op.spec, table)];
       case 'dropColumn': return this.#dropColumn(op.table, op.column, need(table, op));
       case 'alterColumn': return this.#alterColumn(op.table, op.column, op.changes, need(table, op));
       case 'createIndex':
-        return [stmt(`CREATE ${op.index.unique ? 'UNIQUE ' : ''}INDEX ${q(op.index.name)} ON ${q(op.table)} (${ql(op.index.columns)})`)];
+        return [stmt(`CREATE ${op.index.unique ? 'UNIQUE ' : ''}INDEX ${qn(op.index.name)} ON ${q(op.table)} (${ql(op.index.columns)})`)];
       case 'addUnique':
-        return [stmt(`ALTER TABLE ${q(op.table)} ADD CONSTRAINT ${q(op.unique.name)} UNIQUE (${ql(op.unique.columns)})`)];
+        return [stmt(`ALTER TABLE ${q(op.table)} ADD CONSTRAINT ${qn(op.unique.name)} UNIQUE (${ql(op.unique.columns)})`)];
       case 'dropIndex': case 'dropUnique': {
         // A UNIQUE constraint is its index: both go with DROP INDEX.
         const existing = table?.indexes.find((i) => i.name === op.name || i.engineName === op.name);
@@ -146,13 +146,13 @@ export class MysqlDdlCompiler implements DdlCompiler {
     }
     for (const index of op.options.indexes ?? []) {
       const name = index.name ?? defaultConstraintName(index.unique ? 'uq' : 'ix', op.table, index.columns);
-      items.push(`${index.unique ? 'UNIQUE ' : ''}INDEX ${q(name)} (${ql(index.columns)})`);
+      items.push(`${index.unique ? 'UNIQUE ' : ''}INDEX ${qn(name)} (${ql(index.columns)})`);
     }
     for (const fk of op.options.foreignKeys ?? []) {
       const name = fk.name ?? defaultConstraintName('fk', op.table, fk.columns, fk.references.table);
       items.push(foreignKeyClause(name, fk.columns, fk.references.table, fk.references.columns, fk.onDelete, fk.onUpdate));
     }
-    return stmt(`CREATE TABLE ${q(op.table)} (\n  ${items.join(',\n  ')}\n) ${TABLE_SUFFIX}`);
+    return stmt(`CREATE TABLE ${qn(op.table)} (\n  ${items.join(',\n  ')}\n) ${TABLE_SUFFIX}`);
   }
 
   /** The column and its unique key in one ALTER: a key that fails (duplicate defaults) leaves no column behind. */
@@ -218,7 +218,7 @@ export class MysqlDdlCompiler implements DdlCompiler {
 
 
 function foreignKeyClause(name: string, columns: string[], refTable: string, refColumns: string[], onDelete?: ReferentialAction, onUpdate?: ReferentialAction): string {
-  let clause = `CONSTRAINT ${q(name)} FOREIGN KEY (${ql(columns)}) REFERENCES ${q(refTable)} (${ql(refColumns)})`;
+  let clause = `CONSTRAINT ${qn(name)} FOREIGN KEY (${ql(columns)}) REFERENCES ${q(refTable)} (${ql(refColumns)})`;
   if (onDelete) clause += ` ON DELETE ${onDelete.toUpperCase()}`;
   if (onUpdate) clause += ` ON UPDATE ${onUpdate.toUpperCase()}`;
   return clause;

@@ -84,6 +84,15 @@ export class PostgresDriver implements Driver {
     return (last?.rows ?? []) as Row[];
   }
 
+  async queryArrays(sql: string, params: unknown[] = []): Promise<unknown[][]> {
+    this.#assertAlive();
+    // rowMode 'array' keeps columns that share a name (`SELECT 1, 2`: both `?column?`).
+    // https://node-postgres.com/features/queries#row-mode
+    const result = (await this.#client.query({ text: sql, values: params, rowMode: 'array' })) as unknown as QueryResult | QueryResult[];
+    const last = Array.isArray(result) ? result[result.length - 1] : result;
+    return (last?.rows ?? []) as unknown[][];
+  }
+
   async execute(sql: string, params: unknown[] = []): Promise<ExecResult> {
     const result = await this.#send(sql, params);
     const results = Array.isArray(result) ? result : [result];
@@ -98,13 +107,17 @@ export class PostgresDriver implements Driver {
   }
 
   async #send(sql: string, params: unknown[]): Promise<QueryResult | QueryResult[]> {
+    this.#assertAlive();
+    // An empty parameter list keeps pg on the simple protocol, which allows several statements in one string.
+    return (await this.#client.query(sql, params.length > 0 ? params : undefined)) as unknown as QueryResult | QueryResult[];
+  }
+
+  #assertAlive(): void {
     if (this.#lost !== undefined) {
       throw new IdemError('CONNECTION', `lost the connection to ${this.label}: ${this.#lost.message}`, {
         cause: this.#lost, hint: 'the server ended the session (restart, failover or terminated backend); re-run',
       });
     }
-    // An empty parameter list keeps pg on the simple protocol, which allows several statements in one string.
-    return (await this.#client.query(sql, params.length > 0 ? params : undefined)) as unknown as QueryResult | QueryResult[];
   }
 }
 

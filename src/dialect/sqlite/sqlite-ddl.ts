@@ -11,6 +11,7 @@ import { IdemError } from '../../errors.ts';
 import type { ColumnSpec } from '../../plan/column-spec.ts';
 import { uniqueColumnConstraintName } from '../../plan/constraint-names.ts';
 import type { Operation } from '../../plan/operations.ts';
+import { validateColumnSpec } from '../../plan/validate-column.ts';
 import type { DdlCompiler, Statement } from '../dialect.ts';
 import { quoteSqliteIdentifier as q, quoteSqliteList as ql } from './sqlite-quote.ts';
 import { rebuildTable, type RebuildChange } from './sqlite-rebuild.ts';
@@ -29,6 +30,8 @@ export class SqliteDdlCompiler implements DdlCompiler {
 
   /** `"name" type [PRIMARY KEY [AUTOINCREMENT]] [NOT NULL] [DEFAULT …]`; keys are added by the caller. */
   columnDefinition(name: string, spec: ColumnSpec, inlinePrimaryKey: boolean): string {
+    // Checked here with the column's name, as mysql-ddl.ts does: the type mapper alone cannot name it.
+    if (spec.type !== undefined) validateColumnSpec(name, spec);
     const parts = [q(name), this.#types.columnType(spec)];
     if (inlinePrimaryKey) parts.push(spec.autoIncrement ? 'PRIMARY KEY AUTOINCREMENT' : 'PRIMARY KEY');
     if (inlinePrimaryKey || spec.nullable === false) parts.push('NOT NULL');

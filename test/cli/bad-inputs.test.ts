@@ -1,0 +1,538 @@
+/**
+ * The catalog of bad inputs, one table: each case states its input (files,
+ * database state, arguments), the exit code, a fragment of the message and of
+ * the hint. Every case runs on every engine in `engines`, as typed and under
+ * --json (cli-checks.ts `assertFails`): the exit code, the fragments, one
+ * error event, no stack trace. Then the database must be as it was (schema,
+ * version table and rows: `fingerprint`), or, for a migration that failed
+ * after DDL on an engine that commits DDL as it goes (MariaDB), the corrected
+ * migration must converge: exit 0, then nothing to do.
+ *
+ * Cases that only mean something on some engines say why in `only`: SQLite
+ * has no server to miss, no password, no read-only session and no driver to
+ * install, and PostgreSQL here trusts every login, so "wrong password" is
+ * proven on the path a bad login takes there: an unknown role.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { cp, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { EXIT } from '../../src/cli/exit-codes.ts';
+import type { IdemErrorCode } from '../../src/errors.ts';
+import { mysqlLockName } from '../../src/dialect/mysql/mysql-lock.ts';
+import { advisoryKeyFor } from '../../src/dialect/postgres/postgres-lock.ts';
+import { engines, type Engine } from '../engines.ts';
+import { assertFails, assertNoStack, show } from '../support/cli-checks.ts';
+import { pick, quoted, rollsBackDdl, type EngineName } from '../support/engine-sql.ts';
+import { migrationSource, runCli, TestProject, type CliResult, type MigrationSource } from '../support/project.ts';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+const ITEMS = `await m.createTable('items', { id: { type: 'integer', primaryKey: true }, name: { type: 'string', length: 50 }, title: { type: 'string', length: 50 } });`;
+const table = (name: string) => `await m.createTable(${JSON.stringify(name)}, { id: { type: 'integer', primaryKey: true } });`;
+/** The migration every case starts from, applied: `items` with two rows. */
+const BASE: MigrationSource = { revision: 'r0', up: ITEMS, down: `await m.dropTable('items');`, file: '0000_r0.ts' };
+const next = (up: string, extra: Partial<MigrationSource> = {}): MigrationSource => ({ revision: 'r1', revises: 'r0', up, file: '0001_r1.ts', ...extra });
+
+/** A name with a quote of each kind, a semicolon, spaces and a comment: SQL pasted together would break on it. */
+const ODD_TABLE = `it's "odd"; DROP TABLE items; --`;
+const ODD_COLUMN = 'a`b; c';
+
+interface Case {
+  name: string;
+  /** Engines the case applies to, and why the others are left out. */
+  only?: { engines: EngineName[]; why: string };
+  /** Migrations written after BASE is applied (not applied themselves). */
+  files?: MigrationSource[];
+  /** Anything else: raw files, database state. Runs after `files`. */
+  setup?: (p: TestProject, c: Ctx) => Promise<void>;
+  /** Arguments after `--url <the project's URL>`, or a full command line (`url: false`). */
+  args: string[] | ((p: TestProject, c: Ctx) => string[]);
+  url?: false;
+  /** Runs the command another way (another binary, a held lock). */
+  run?: (p: TestProject, c: Ctx, args: string[]) => Promise<CliResult>;
+  exit: number | ((e: EngineName) => number);
+  code?: IdemErrorCode | ((e: EngineName) => IdemErrorCode);
+  message: RegExp | ((e: EngineName, p: TestProject) => RegExp);
+  hint?: RegExp | ((e: EngineName) => RegExp);
+  /** The database's own error, printed as `cause:` and carried by the error event. */
+  cause?: RegExp | ((e: EngineName) => RegExp | undefined);
+  /**
+   * The failing migration ran DDL before it failed: where DDL does not roll
+   * back, the database may hold it; `fix` replaces the migration and a re-run
+   * must converge (on every engine, so the fix itself is proven).
+   */
+  fix?: MigrationSource;
+  /** Extra assertions after the run (success cases: what was created). */
+  check?: (p: TestProject, c: Ctx, before: string) => Promise<void>;
+}
+
+/** Per-case resources the setup opens and the teardown closes. */
+interface Ctx {
+  cleanups: Array<() => Promise<void>>;
+  vars: Record<string, string>;
+}
+
+const scratch = () => `idem_bad_${randomBytes(3).toString('hex')}`;
+const dbName = (p: TestProject) => decodeURIComponent(new URL(p.url).pathname.slice(1));
+const withUrl = (p: TestProject, change: (u: URL) => void): string => {
+  const u = new URL(p.url);
+  change(u);
+  return u.toString();
+};
+
+/** A MariaDB user for one case, dropped afterwards. */
+async function mariadbUser(p: TestProject, c: Ctx, password: string, grants: string): Promise<string> {
+  const user = scratch();
+  for (const host of ['%', 'localhost']) {
+    await p.exec(`CREATE USER '${user}'@'${host}' IDENTIFIED BY '${password}'`);
+    await p.exec(`GRANT ${grants} ON \`${dbName(p)}\`.* TO '${user}'@'${host}'`);
+  }
+  c.cleanups.push(async () => {
+    for (const host of ['%', 'localhost']) await p.exec(`DROP USER IF EXISTS '${user}'@'${host}'`);
+  });
+  return user;
+}
+
+/**
+ * Holds idem's run lock from outside, as another runner would: SQLite's write
+ * lock (BEGIN IMMEDIATE on a second connection), PostgreSQL's advisory lock
+ * under idem's key for the schema, MariaDB's GET_LOCK under idem's name.
+ */
+async function holdLock(p: TestProject, c: Ctx): Promise<void> {
+  if (p.engine.name === 'sqlite') {
+    const db = new DatabaseSync(p.url.slice('sqlite:'.length));
+    db.exec('BEGIN IMMEDIATE');
+    c.cleanups.push(async () => { db.exec('ROLLBACK'); db.close(); });
+  } else if (p.engine.name === 'postgres') {
+    const { default: pg } = await import('pg');
+    const client = new pg.Client({ connectionString: p.url });
+    await client.connect();
+    const key = advisoryKeyFor('public');
+    await client.query('SELECT pg_advisory_lock($1::int4, $2::int4)', [key.classId, key.objectId]);
+    c.cleanups.push(() => client.end());
+  } else {
+    const mysql = await import('mysql2/promise');
+    const conn = await mysql.createConnection(p.url);
+    const [rows] = await conn.query('SELECT GET_LOCK(?, 5) AS got', [mysqlLockName(dbName(p))]);
+    assert.equal(Number((rows as Array<{ got: number }>)[0]!.got), 1);
+    c.cleanups.push(() => conn.end());
+  }
+}
+
+/**
+ * idem installed without its optional drivers: the built package copied (not
+ * linked: Node resolves `pg` from a module's real path) into a folder whose
+ * node_modules holds only commander. installed-package.test.ts proves the same
+ * from the packed tarball; this is the cheap copy for the catalog.
+ */
+let bare: string | undefined;
+async function bareInstall(): Promise<string> {
+  if (bare) return bare;
+  const dir = await mkdtemp(join(tmpdir(), 'idem-nodrivers-'));
+  await mkdir(join(dir, 'node_modules/idem'), { recursive: true });
+  await cp(join(root, 'dist'), join(dir, 'node_modules/idem/dist'), { recursive: true });
+  await cp(join(root, 'package.json'), join(dir, 'node_modules/idem/package.json'));
+  await symlink(join(root, 'node_modules/commander'), join(dir, 'node_modules/commander'), 'dir');
+  return (bare = dir);
+}
+
+function runBin(bin: string, args: string[], cwd: string): Promise<CliResult> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [bin, ...args], { cwd, env: { ...process.env, DATABASE_URL: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const events = args.includes('--json') ? stdout.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l)) : [];
+      resolvePromise({ code, stdout, stderr, events });
+    });
+  });
+}
+
+const cases: Case[] = [
+  // ---- the migration files
+  {
+    name: 'a migration with a syntax error',
+    files: [next(`const broken = ;`)],
+    args: ['up'], exit: EXIT.migrationFailed, code: 'MIGRATION_LOAD',
+    message: /migration migrations\/0001_r1\.ts:\d+:\d+ has a syntax error/, hint: /fix the file/,
+  },
+  {
+    name: 'a migration that throws after its first operation',
+    files: [next(`${table('made')}\nthrow new Error('kaboom from r1');`)],
+    args: ['up'], exit: EXIT.migrationFailed, code: 'OPERATION_FAILED',
+    message: /migration 0001_r1\.ts threw: kaboom from r1/, hint: /fix the migration, then re-run/,
+    fix: next(table('made')),
+  },
+  {
+    name: 'a migration without `revision`',
+    setup: (p) => p.writeRaw('0001_r1.ts', `export const revises = 'r0';\nexport async function up(m) { ${table('x')} }\n`),
+    args: ['up'], exit: EXIT.migrationFailed, code: 'MIGRATION_INVALID',
+    message: /0001_r1\.ts.*revision/, hint: /./,
+  },
+  {
+    name: 'a migration without `up`',
+    setup: (p) => p.writeRaw('0001_r1.ts', `export const revision = 'r1';\nexport const revises = 'r0';\n`),
+    args: ['up'], exit: EXIT.migrationFailed, code: 'MIGRATION_INVALID',
+    message: /0001_r1\.ts.*\bup\b/, hint: /./,
+  },
+  {
+    name: '`revises` that is not a revision id (a number)',
+    setup: (p) => p.writeRaw('0001_r1.ts', `export const revision = 'r1';\nexport const revises = 42;\nexport async function up(m) {}\n`),
+    args: ['up'], exit: EXIT.migrationFailed, code: 'MIGRATION_INVALID',
+    message: /0001_r1\.ts.*revises/, hint: /./,
+  },
+  {
+    name: 'two files declaring one revision id',
+    files: [next(table('one')), next(table('two'), { file: '0002_r1.ts' })],
+    args: ['up'], exit: EXIT.history, code: 'GRAPH_DUPLICATE',
+    message: /revision "r1" is declared by 2 files: 0001_r1\.ts, 0002_r1\.ts/, hint: /new revision id/,
+  },
+  {
+    name: 'a cycle',
+    files: [next(table('one'), { revises: ['r0', 'r2'] }), { revision: 'r2', revises: 'r1', up: table('two'), file: '0002_r2.ts' }],
+    args: ['up'], exit: EXIT.history, code: 'GRAPH_CYCLE',
+    message: /revision cycle: r1 -> r2 -> r1|revision cycle: r2 -> r1 -> r2/, hint: /fix `revises`/,
+  },
+  {
+    name: 'a missing parent',
+    files: [next(table('one'), { revises: 'r0_gone' })],
+    args: ['up'], exit: EXIT.history, code: 'GRAPH_MISSING_PARENT',
+    message: /0001_r1\.ts revises "r0_gone", which no migration declares/, hint: /./,
+  },
+  {
+    name: 'several heads and no target',
+    files: [next(table('a'), { revision: 'feat_a', file: '0001_a.ts' }), next(table('b'), { revision: 'feat_b', file: '0002_b.ts' })],
+    args: ['up'], exit: EXIT.history, code: 'GRAPH_MULTIPLE_HEADS',
+    message: /2 heads: feat_a, feat_b/, hint: /idem merge feat_a feat_b/,
+  },
+  {
+    name: 'an unknown target for up',
+    files: [next(table('one'))],
+    args: ['up', 'r_nowhere'], exit: EXIT.history, code: 'GRAPH_UNKNOWN_TARGET',
+    message: /r_nowhere/, hint: /./,
+  },
+  {
+    name: 'an unknown target for down',
+    args: ['down', 'r_nowhere'], exit: EXIT.history, code: 'GRAPH_UNKNOWN_TARGET',
+    message: /r_nowhere/, hint: /./,
+  },
+  {
+    name: 'down past base',
+    args: ['down', '-2'], exit: EXIT.history, code: 'GRAPH_UNKNOWN_TARGET',
+    message: /cannot go down 2 steps: only 1 applied/, hint: /idem down base/,
+  },
+  {
+    name: 'stamp of an unknown revision',
+    args: ['stamp', 'r_nowhere'], exit: EXIT.history, code: 'GRAPH_UNKNOWN_TARGET',
+    message: /r_nowhere/, hint: /./,
+  },
+  {
+    name: 'a database revision unknown to the code (a stale image), with work pending',
+    setup: async (p) => {
+      await p.write({ revision: 'r_newer', revises: 'r0', up: table('newer'), file: '0001_newer.ts' });
+      assert.equal((await p.cli(['up'])).code, 0);
+      await rm(join(p.migrations, '0001_newer.ts'));
+      await p.write(next(table('one'), { revision: 'r_mine', file: '0001_mine.ts' }));
+    },
+    args: ['up'], exit: EXIT.history, code: 'DB_UNKNOWN_REVISION',
+    message: /r_newer/, hint: /./,
+  },
+  {
+    name: 'a database ahead of the code under --strict',
+    setup: async (p) => {
+      await p.write({ revision: 'r_newer', revises: 'r0', up: table('newer'), file: '0001_newer.ts' });
+      assert.equal((await p.cli(['up'])).code, 0);
+      await rm(join(p.migrations, '0001_newer.ts'));
+    },
+    args: ['--strict', 'up'], exit: EXIT.history, code: 'DB_AHEAD',
+    message: /r_newer/, hint: /./,
+  },
+  {
+    name: 'an applied migration edited, under --strict',
+    setup: (p) => writeFile(join(p.migrations, BASE.file!), migrationSource({ ...BASE, up: `${ITEMS}\n${table('sneaked_in')}` })),
+    args: ['--strict', 'up'], exit: EXIT.strict, code: 'CHECKSUM_MISMATCH',
+    message: /0000_r0\.ts|r0/, hint: /new migration/,
+  },
+  {
+    name: 'an empty migrations folder',
+    setup: async (p) => {
+      await rm(p.migrations, { recursive: true });
+      await mkdir(p.migrations);
+      await mkdir(join(p.dir, 'empty'));
+    },
+    args: ['--dir', 'empty', 'up'], exit: EXIT.history, code: 'GRAPH_EMPTY',
+    message: /empty/, hint: /idem new/,
+  },
+  {
+    name: 'a missing migrations folder',
+    args: ['--dir', 'no_such_folder', 'up'], exit: EXIT.usage, code: 'CONFIG',
+    message: /no_such_folder/, hint: /./,
+  },
+  {
+    name: 'a config file that does not load',
+    setup: (p) => writeFile(join(p.dir, 'idem.config.mjs'), `export default { url: 'sqlite:./x.db' ;\n`),
+    args: ['up'], url: false, exit: EXIT.usage, code: 'CONFIG',
+    message: /idem\.config\.mjs/, hint: /./,
+  },
+  {
+    name: 'a config file whose url is not a string',
+    setup: (p) => writeFile(join(p.dir, 'idem.config.json'), JSON.stringify({ url: 42 })),
+    args: ['up'], url: false, exit: EXIT.usage, code: 'CONFIG',
+    message: /idem\.config\.json/, hint: /./,
+  },
+  {
+    name: 'a --lock-timeout that is not a number',
+    args: ['--lock-timeout', 'soon', 'up'], exit: EXIT.usage, code: 'USAGE',
+    message: /--lock-timeout must be a number of seconds \(got soon\)/, hint: /--lock-timeout 120/,
+  },
+
+  // ---- the connection
+  {
+    name: 'an unknown URL scheme',
+    args: ['--url', 'oracle://scott:tiger@127.0.0.1/orcl', 'up'], url: false, exit: EXIT.usage, code: 'URL_INVALID',
+    message: /unknown database URL scheme "oracle:"/, hint: /sqlite:<path>, postgres:\/\//,
+  },
+  {
+    name: 'an unreachable host (port 1)',
+    only: { engines: ['postgres', 'mariadb'], why: 'SQLite has no server' },
+    args: (p) => ['--url', withUrl(p, (u) => { u.port = '1'; }), 'up'], url: false,
+    exit: EXIT.unavailable, code: 'CONNECTION',
+    message: /connection refused/, hint: /start the server/,
+  },
+  {
+    name: 'a SQLite file that cannot be opened (its folder is a file)',
+    only: { engines: ['sqlite'], why: 'the SQLite counterpart of an unreachable server' },
+    setup: (p) => writeFile(join(p.dir, 'not-a-folder'), ''),
+    args: ['--url', 'sqlite:./not-a-folder/app.db', 'up'], url: false,
+    exit: EXIT.unavailable, code: 'CONNECTION',
+    message: /not-a-folder/, hint: /./,
+  },
+  {
+    name: 'a wrong password (PostgreSQL: an unknown role, as the server here trusts every login)',
+    only: { engines: ['postgres', 'mariadb'], why: 'SQLite has no login' },
+    setup: async (p, c) => {
+      if (p.engine.name === 'mariadb') c.vars.user = await mariadbUser(p, c, 'Right-pass1', 'ALL');
+      else c.vars.user = scratch();
+    },
+    args: (p, c) => ['--url', withUrl(p, (u) => { u.username = c.vars.user!; u.password = 'wrong-pass1'; }), 'up'], url: false,
+    exit: EXIT.unavailable, code: 'CONNECTION',
+    message: (e) => pick(e, { sqlite: /never/, postgres: /cannot log in .*role "idem_bad_\w+" does not exist/, mariadb: /access denied for user "idem_bad_\w+"/ }),
+    hint: (e) => pick(e, { sqlite: /never/, postgres: /check the user name/, mariadb: /check the user and password/ }),
+  },
+  {
+    name: 'an unknown database',
+    only: { engines: ['postgres', 'mariadb'], why: 'SQLite creates its file (and folder) on first use' },
+    args: (p) => ['--url', withUrl(p, (u) => { u.pathname = '/idem_no_such_db'; }), 'up'], url: false,
+    exit: EXIT.unavailable, code: 'CONNECTION',
+    message: /"idem_no_such_db" does not exist/, hint: /create/,
+  },
+  {
+    name: 'a read-only session',
+    only: { engines: ['postgres', 'mariadb'], why: 'a SQLite file is read-only by its permissions, which root (these tests) ignores' },
+    files: [next(table('one'))],
+    setup: async (p, c) => {
+      if (p.engine.name === 'mariadb') c.vars.user = await mariadbUser(p, c, 'Ro-pass1', 'SELECT');
+    },
+    args: (p, c) => ['--url', p.engine.name === 'postgres'
+      ? `${p.url}?options=-c%20default_transaction_read_only%3Don`
+      : withUrl(p, (u) => { u.username = c.vars.user!; u.password = 'Ro-pass1'; }), 'up'], url: false,
+    // PostgreSQL says so up front (the session is read-only); a MariaDB user without write grants is refused by its first DDL.
+    exit: (e) => pick(e, { sqlite: 0, postgres: EXIT.unavailable, mariadb: EXIT.migrationFailed }),
+    code: (e) => pick(e, { sqlite: 'INTERNAL', postgres: 'CONNECTION', mariadb: 'OPERATION_FAILED' }),
+    message: (e) => pick(e, { sqlite: /never/, postgres: /is read-only \(default_transaction_read_only is on\)/, mariadb: /r1 > createTable one failed|createTable one/ }),
+    hint: (e) => pick(e, { sqlite: /never/, postgres: /primary server/, mariadb: /fix the cause the database names/ }),
+    cause: (e) => pick(e, { sqlite: undefined, postgres: undefined, mariadb: /CREATE command denied to user 'idem_bad_\w+'/ }),
+  },
+  {
+    name: 'a missing driver package',
+    only: { engines: ['postgres', 'mariadb'], why: 'SQLite is built into Node (node:sqlite)' },
+    args: ['up'],
+    run: async (p, _c, args) => runBin(join(await bareInstall(), 'node_modules/idem/dist/cli/bin.js'), ['--url', p.url, ...args], p.dir),
+    exit: EXIT.usage, code: 'DRIVER_MISSING',
+    message: (e) => pick(e, { sqlite: /never/, postgres: /\bpg\b/, mariadb: /mysql2/ }),
+    hint: (e) => pick(e, { sqlite: /never/, postgres: /npm install pg/, mariadb: /npm install mysql2/ }),
+  },
+  {
+    name: 'a lock held by another runner past --lock-timeout',
+    files: [next(table('one'))],
+    setup: holdLock,
+    args: ['--lock-timeout', '1', 'up'], exit: EXIT.unavailable, code: 'LOCK_TIMEOUT',
+    message: (e, p) => pick(e, {
+      sqlite: /another process has held the write lock on .*test\.db for over 1s/,
+      postgres: /advisory lock/,
+      mariadb: new RegExp(mysqlLockName(dbName(p)).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')),
+    }),
+    hint: /./,
+  },
+
+  // ---- the operations
+  {
+    name: 'an unknown column type',
+    files: [next(`await m.addColumn('items', 'n', { type: 'blobby' });`)],
+    args: ['up'], exit: EXIT.migrationFailed, code: 'OPERATION_INVALID',
+    message: /column "n": unknown type "blobby"/, hint: /sqlType/,
+  },
+  {
+    name: 'a length on an integer',
+    files: [next(`await m.addColumn('items', 'n', { type: 'integer', length: 5 });`)],
+    args: ['up'], exit: EXIT.migrationFailed, code: 'OPERATION_INVALID',
+    message: /column "n": length is only valid for string and binary columns, not integer/, hint: /remove length/,
+  },
+  {
+    name: 'a NOT NULL column without default added to a table with rows, after a createTable',
+    files: [next(`${table('made')}\nawait m.addColumn('items', 'n', { type: 'integer', nullable: false });`)],
+    args: ['up'], exit: EXIT.migrationFailed, code: 'OPERATION_INVALID',
+    message: /addColumn items\.n: NOT NULL without a default, and items has rows/, hint: /give it a default/,
+    fix: next(`${table('made')}\nawait m.addColumn('items', 'n', { type: 'integer', nullable: false, default: 0 });`),
+  },
+  {
+    name: 'renaming a column when both names exist',
+    files: [next(`await m.renameColumn('items', 'name', 'title');`)],
+    args: ['up'], exit: EXIT.migrationFailed, code: 'OPERATION_FAILED',
+    message: /renameColumn items\.name -> title: both items\.name and items\.title exist/, hint: /cannot tell which one holds the data/,
+  },
+  {
+    name: 'a condition query that returns several rows',
+    files: [next(`await m.executeIf({ description: 'fill', sql: "UPDATE items SET title = 'x'", condition: 'SELECT id FROM items' });`)],
+    args: ['up'], exit: EXIT.migrationFailed, code: 'OPERATION_INVALID',
+    message: /the condition query returned 2 rows, expected exactly 1/, hint: /return one value/,
+  },
+  {
+    name: 'a condition query that returns several columns',
+    files: [next(`await m.executeIf({ description: 'fill', sql: "UPDATE items SET title = 'x'", condition: 'SELECT 1, 2' });`)],
+    args: ['up'], exit: EXIT.migrationFailed, code: 'OPERATION_INVALID',
+    message: /the condition query returned 2 columns, expected exactly 1/, hint: /select a single value/,
+  },
+  {
+    name: 'a condition query that fails, after a createTable',
+    files: [next(`${table('made')}\nawait m.executeIf({ description: 'fill', sql: "UPDATE items SET title = 'x'", condition: 'SELECT no_such_column FROM items' });`)],
+    args: ['up'], exit: EXIT.migrationFailed, code: 'OPERATION_FAILED',
+    message: /the condition query failed/, hint: /fix the condition query/,
+    cause: /no_such_column/,
+    fix: next(`${table('made')}\nawait m.executeIf({ description: 'fill', sql: "UPDATE items SET title = 'x'", condition: "SELECT COUNT(*) > 0 FROM items WHERE title IS NULL" });`),
+  },
+  {
+    name: 'an identifier over PostgreSQL\'s 63 bytes / MariaDB\'s 64 characters',
+    only: { engines: ['postgres', 'mariadb'], why: 'SQLite has no practical limit: see the next case' },
+    files: [next(`${table('made_first')}\n${table('x'.repeat(65))}`)],
+    args: ['up'], exit: EXIT.migrationFailed, code: 'OPERATION_INVALID',
+    message: (e) => pick(e, { sqlite: /never/, postgres: /is 65 bytes long; PostgreSQL keeps only 63/, mariadb: /is 65 characters long; MySQL and MariaDB allow at most 64/ }),
+    hint: /shorter name/,
+    fix: next(table('made_first')),
+  },
+  {
+    name: 'a 300-character identifier on SQLite is created as written',
+    only: { engines: ['sqlite'], why: 'the servers refuse it: see the previous case' },
+    files: [next(table('y'.repeat(300)))],
+    args: ['up'], exit: 0,
+    message: new RegExp(`applied +createTable y{300}\\b`),
+    check: async (p) => {
+      const rows = await p.query<{ name: string }>(`SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?`, ['y'.repeat(300)]);
+      assert.equal(rows.length, 1);
+    },
+  },
+  {
+    name: 'identifiers with quotes, a semicolon and spaces are created literally, not run',
+    files: [next(`await m.createTable(${JSON.stringify(ODD_TABLE)}, { id: { type: 'integer', primaryKey: true }, ${JSON.stringify(ODD_COLUMN)}: { type: 'string', length: 20 } });
+await m.createIndex(${JSON.stringify(ODD_TABLE)}, [${JSON.stringify(ODD_COLUMN)}], { name: 'odd; idx' });`)],
+    args: ['up'], exit: 0,
+    message: /applied +createTable it's "odd"; DROP TABLE items; --/,
+    check: async (p, _c, beforeRun) => {
+      const before = JSON.parse(beforeRun) as Record<string, unknown>;
+      const now = JSON.parse(await p.fingerprint()) as Record<string, { columns: Array<[string]>; rows: unknown[] }>;
+      assert.deepEqual(Object.keys(now).sort(), [...Object.keys(before), ODD_TABLE].filter((t) => t !== 'idem_version').sort(),
+        'exactly one table more, under its exact name; nothing dropped');
+      assert.deepEqual(now[ODD_TABLE]!.columns.map((c) => c[0]), ['id', ODD_COLUMN]);
+      assert.equal(now.items!.rows.length, 2, 'items kept its rows');
+      await p.exec(`INSERT INTO ${quoted(p.engine, ODD_TABLE)} (id, ${quoted(p.engine, ODD_COLUMN)}) VALUES (1, 'ok')`);
+      const again = await p.cli(['--json', 'up']);
+      assert.equal(again.code, 0, show(again));
+    },
+  },
+];
+
+after(async () => {
+  if (bare) await rm(bare, { recursive: true, force: true });
+});
+
+for (const engine of engines) {
+  describe(`${engine.name}: bad inputs`, () => {
+
+    for (const c of cases) {
+      const skip = c.only && !c.only.engines.includes(engine.name) ? `${c.only.why}` : false;
+      test(`${engine.name}: ${c.name}`, { skip }, async () => {
+        const p = await TestProject.create(engine);
+        const ctx: Ctx = { cleanups: [], vars: {} };
+        try {
+          await runCase(engine, p, c, ctx);
+        } finally {
+          for (const cleanup of ctx.cleanups.reverse()) await cleanup();
+          await p.dispose();
+        }
+      });
+    }
+  });
+}
+
+async function runCase(engine: Engine, p: TestProject, c: Case, ctx: Ctx): Promise<void> {
+  await p.write(BASE);
+  const base = await p.cli(['up']);
+  assert.equal(base.code, 0, show(base));
+  await p.exec(`INSERT INTO items (id, name, title) VALUES (1, 'one', NULL), (2, 'two', 'II')`);
+  for (const f of c.files ?? []) await p.write(f);
+  await c.setup?.(p, ctx);
+
+  const before = await p.fingerprint({ includeVersionTable: true });
+  const args = typeof c.args === 'function' ? c.args(p, ctx) : c.args;
+  const run = c.run
+    ? (a: string[]) => c.run!(p, ctx, a)
+    : (a: string[]) => p.cli(a, { url: c.url !== false });
+  const exit = typeof c.exit === 'function' ? c.exit(engine.name) : c.exit;
+  const message = typeof c.message === 'function' ? c.message(engine.name, p) : c.message;
+
+  if (exit === 0) {
+    const human = await run(args);
+    assert.equal(human.code, 0, show(human));
+    assert.match(human.stdout, message, show(human));
+    assertNoStack(human);
+    await c.check?.(p, ctx, before);
+    return;
+  }
+
+  const { human, json } = await assertFails(run, args, {
+    exit,
+    code: (typeof c.code === 'function' ? c.code(engine.name) : c.code)!,
+    message,
+    hint: typeof c.hint === 'function' ? c.hint(engine.name) : c.hint ?? /./,
+  });
+  const cause = typeof c.cause === 'function' ? c.cause(engine.name) : c.cause;
+  if (cause) {
+    assert.match(human.stderr, new RegExp(`^ {2}cause: .*${cause.source}`, 'm'), show(human));
+    assert.match(String(json.events.at(-1)!.cause), cause);
+  }
+  await c.check?.(p, ctx, before);
+
+  if (c.fix && !rollsBackDdl(engine)) {
+    // DDL before the failure committed: nothing recorded, and the corrected migration converges over it.
+    assert.deepEqual(await p.recorded(), ['r0']);
+  } else {
+    assert.equal(await p.fingerprint({ includeVersionTable: true }), before, 'the failed run changed the database');
+  }
+  if (c.fix) {
+    await writeFile(join(p.migrations, c.fix.file!), migrationSource(c.fix));
+    const fixed = await p.cli(['--json', 'up']);
+    assert.equal(fixed.code, 0, show(fixed));
+    const again = await p.cli(['up']);
+    assert.equal(again.code, 0, show(again));
+    assert.match(again.stdout, /up: nothing to do/, show(again));
+  }
+}
