@@ -39,6 +39,13 @@ export interface ApplyOptions {
 export async function applySteps(options: ApplyOptions): Promise<StepResult[]> {
   const { session, versions, steps, direction, emit } = options;
   const modules = await loadAll(steps);
+  // Every migration of a down path must have a down(): checked before any of them runs.
+  const missingDown = direction === 'down' ? steps.find((_, i) => !modules[i]!.down) : undefined;
+  if (missingDown) {
+    throw new IdemError('MIGRATION_INVALID', `migration ${missingDown.file} has no down(); nothing was reverted`, {
+      revision: missingDown.revision, hint: 'add a down(m) that undoes up(m), or stop the down before this revision',
+    });
+  }
   const catalog = new CatalogState(session.catalog);
   const declared = new Map<string, DeclaredConstraint>();
   for (const row of options.applied) for (const [key, shape] of Object.entries(row.declared)) declared.set(key, shape);
@@ -49,12 +56,7 @@ export async function applySteps(options: ApplyOptions): Promise<StepResult[]> {
 
   for (const [index, file] of steps.entries()) {
     const module = modules[index]!;
-    const run = direction === 'up' ? module.up : module.down;
-    if (!run) {
-      throw new IdemError('MIGRATION_INVALID', `migration ${file.file} has no down()`, {
-        revision: file.revision, hint: 'add a down(m) that undoes up(m), or leave this revision applied',
-      });
-    }
+    const run = (direction === 'up' ? module.up : module.down)!;
     throwIfInterrupted(options.signal, `before ${file.revision}; nothing of it ran`);
     // A migration may opt out of its transaction where the engine can run DDL
     // outside one and some DDL must (PostgreSQL's CREATE INDEX CONCURRENTLY).

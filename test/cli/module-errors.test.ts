@@ -123,5 +123,23 @@ for (const engine of engines) {
       assert.deepEqual(await p.recorded(), ['ok1', 'oneway']);
       assert.deepEqual(Object.keys(JSON.parse(await p.fingerprint())).sort(), ['t_ok', 't_oneway']);
     });
+
+    test(`${engine.name}: a down path whose later migration has no down() reverts nothing, not even the ones before it`, async () => {
+      const p = await TestProject.create(engine);
+      try {
+        await p.write({ revision: 'keep', up: table('t_keep') });
+        await p.write({ revision: 'undoable', revises: 'keep', up: table('t_undoable'), down: `await m.dropTable('t_undoable');` });
+        assert.equal((await p.cli(['up'])).code, EXIT.ok);
+        await assertFails(p, ['down', 'base'], {
+          exit: EXIT.migrationFailed, code: 'MIGRATION_INVALID',
+          message: /has no down\(\); nothing was reverted/,
+          hint: /add a down\(m\)/,
+        });
+        assert.deepEqual(await p.recorded(), ['keep', 'undoable']);
+        assert.deepEqual(Object.keys(JSON.parse(await p.fingerprint())).sort(), ['t_keep', 't_undoable']);
+      } finally {
+        await p.dispose();
+      }
+    });
   });
 }
