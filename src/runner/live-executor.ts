@@ -13,6 +13,7 @@ import type { CatalogState } from './catalog-state.ts';
 import { classify, type Decision, type DeclaredConstraint, type SchemaOperation } from './classify.ts';
 import type { RunLookahead } from './lookahead.ts';
 import { throwIfInterrupted } from './interruption.ts';
+import { countRows, tableSummary } from './table-summary.ts';
 import type { Direction, EventSink, OutcomeCounts } from './events.ts';
 import { addCount } from './events.ts';
 import { evaluateCondition } from './condition.ts';
@@ -205,18 +206,7 @@ export class LiveExecutor implements OperationExecutor {
   async summary(table: string): Promise<TableSummary> {
     await this.#o.catalog.load();
     const t = this.#o.catalog.table(table);
-    let rows = 0;
-    if (t) {
-      const [row] = await this.#o.session.driver.query<{ n: unknown }>(`SELECT COUNT(*) AS n FROM ${this.#o.session.quoteIdentifier(table)}`);
-      rows = Number(row?.n ?? 0);
-    }
-    const summary: TableSummary = {
-      table,
-      exists: t !== undefined,
-      columns: (t?.columns ?? []).map((c) => ({ name: c.name, type: c.type.raw, nullable: c.nullable })),
-      indexes: (t?.indexes ?? []).map((i) => ({ name: i.name, columns: i.columns, unique: i.unique })),
-      rows,
-    };
+    const summary = tableSummary(table, t, t ? await countRows(this.#o.session, table) : 0);
     this.#o.emit({ event: 'summary', revision: this.#o.revision, ...summary });
     return summary;
   }

@@ -21,6 +21,7 @@ import { addCount } from './events.ts';
 import { asOperationError } from './live-executor.ts';
 import type { RunLookahead } from './lookahead.ts';
 import { declaredConstraints } from './operation-facts.ts';
+import { countRows, tableSummary } from './table-summary.ts';
 
 /** The catalog as the plan predicts it, shared by every migration of one plan. */
 export class SimulatedCatalog {
@@ -184,18 +185,9 @@ export class PlanningExecutor implements OperationExecutor {
 
   async summary(table: string): Promise<TableSummary> {
     const t = this.#o.catalog.tables.get(table);
-    let rows = 0;
-    if (t && this.#o.catalog.live.get(table) === t) {
-      const [row] = await this.#o.session.driver.query<{ n: unknown }>(`SELECT COUNT(*) AS n FROM ${this.#o.session.quoteIdentifier(table)}`);
-      rows = Number(row?.n ?? 0);
-    }
-    const summary: TableSummary = {
-      table,
-      exists: t !== undefined,
-      columns: (t?.columns ?? []).map((c) => ({ name: c.name, type: c.type.raw, nullable: c.nullable })),
-      indexes: (t?.indexes ?? []).map((i) => ({ name: i.name, columns: i.columns, unique: i.unique })),
-      rows,
-    };
+    // Rows are counted only in a table the database has as planned; one the plan creates has none yet.
+    const live = t !== undefined && this.#o.catalog.live.get(table) === t;
+    const summary = tableSummary(table, t, live ? await countRows(this.#o.session, table) : 0);
     this.#o.emit({ event: 'summary', revision: this.#o.revision, ...summary });
     return summary;
   }

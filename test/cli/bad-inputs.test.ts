@@ -20,7 +20,7 @@ import { cp, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { after, before, describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { EXIT } from '../../src/cli/exit-codes.ts';
 import type { IdemErrorCode } from '../../src/errors.ts';
@@ -29,7 +29,7 @@ import { advisoryKeyFor } from '../../src/dialect/postgres/postgres-lock.ts';
 import { engines, type Engine } from '../engines.ts';
 import { assertFails, assertNoStack, show } from '../support/cli-checks.ts';
 import { pick, quoted, rollsBackDdl, type EngineName } from '../support/engine-sql.ts';
-import { migrationSource, runCli, TestProject, type CliResult, type MigrationSource } from '../support/project.ts';
+import { migrationSource, TestProject, type CliResult, type MigrationSource } from '../support/project.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import { EXIT } from '../../src/cli/exit-codes.ts';
 import { engines } from '../engines.ts';
 import { assertFails } from '../support/cli-checks.ts';

@@ -5,7 +5,7 @@
  * without down() says what to do. Exit 1, no stack trace, nothing recorded.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import { EXIT } from '../../src/cli/exit-codes.ts';
 import { engines } from '../engines.ts';
 import { assertFails, show } from '../support/cli-checks.ts';

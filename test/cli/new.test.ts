@@ -10,7 +10,7 @@ import { basename, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { EXIT } from '../../src/cli/exit-codes.ts';
 import { engines } from '../engines.ts';
-import { assertFails, show } from '../support/cli-checks.ts';
+import { show } from '../support/cli-checks.ts';
 import { runCli, TestProject } from '../support/project.ts';
 
 const NAME = /^(\d{14})_([a-z0-9_]+)\.ts$/;

@@ -14,7 +14,7 @@ import { indexByName, uniqueByShape } from '../../catalog/find-by-shape.ts';
 import { findColumn, sameColumns, type CatalogIndex, type CatalogTable } from '../../catalog/snapshot.ts';
 import { IdemError } from '../../errors.ts';
 import type { ColumnSpec, ForeignKeySpec } from '../../plan/column-spec.ts';
-import { defaultConstraintName, uniqueColumnConstraintName } from '../../plan/constraint-names.ts';
+import { uniqueColumnConstraintName } from '../../plan/constraint-names.ts';
 import type { Operation } from '../../plan/operations.ts';
 import { validateColumnSpec } from '../../plan/validate-column.ts';
 import type { DdlCompiler, Statement } from '../dialect.ts';
