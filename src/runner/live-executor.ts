@@ -18,6 +18,7 @@ import type { Direction, EventSink, OutcomeCounts } from './events.ts';
 import { addCount } from './events.ts';
 import { evaluateCondition } from './condition.ts';
 import { touchedTables, declaredConstraints } from './operation-facts.ts';
+import { indexByName } from '../catalog/find-by-shape.ts';
 
 export interface LiveExecutorOptions {
   session: DialectSession;
@@ -192,7 +193,7 @@ export class LiveExecutor implements OperationExecutor {
   async indexExists(table: string, name: string): Promise<boolean> {
     await this.#o.catalog.load();
     const t = this.#o.catalog.table(table);
-    return t !== undefined && t.indexes.some((i) => i.name === name || i.engineName === name);
+    return t !== undefined && indexByName(t, name) !== undefined;
   }
 
   async query(sql: string, params: unknown[]): Promise<Record<string, unknown>[]> {

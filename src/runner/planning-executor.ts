@@ -22,6 +22,7 @@ import { asOperationError } from './live-executor.ts';
 import type { RunLookahead } from './lookahead.ts';
 import { declaredConstraints } from './operation-facts.ts';
 import { countRows, tableSummary } from './table-summary.ts';
+import { indexByName } from '../catalog/find-by-shape.ts';
 
 /** The catalog as the plan predicts it, shared by every migration of one plan. */
 export class SimulatedCatalog {
@@ -155,7 +156,8 @@ export class PlanningExecutor implements OperationExecutor {
   }
 
   async indexExists(table: string, name: string): Promise<boolean> {
-    return this.#o.catalog.tables.get(table)?.indexes.some((i) => i.name === name || i.engineName === name) ?? false;
+    const t = this.#o.catalog.tables.get(table);
+    return t !== undefined && indexByName(t, name) !== undefined;
   }
 
   /**

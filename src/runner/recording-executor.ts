@@ -9,6 +9,7 @@ import type { DialectName } from '../dialect/dialect.ts';
 import type { OperationExecutor, OperationResult, TableSummary } from '../plan/migration-context.ts';
 import type { Operation } from '../plan/operations.ts';
 import type { CatalogState } from './catalog-state.ts';
+import { indexByName } from '../catalog/find-by-shape.ts';
 
 export class RecordingExecutor implements OperationExecutor {
   readonly dialect: DialectName;
@@ -38,7 +39,8 @@ export class RecordingExecutor implements OperationExecutor {
 
   async indexExists(table: string, name: string): Promise<boolean> {
     await this.#catalog.load();
-    return this.#catalog.table(table)?.indexes.some((i) => i.name === name || i.engineName === name) ?? false;
+    const t = this.#catalog.table(table);
+    return t !== undefined && indexByName(t, name) !== undefined;
   }
 
   /** Reads are not answered while recording: the tables they read may not exist yet. */

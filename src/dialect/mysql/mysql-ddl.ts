@@ -9,7 +9,7 @@
  * https://mariadb.com/kb/en/alter-table/
  */
 import { declaredPrimaryKey, mergeColumnChanges } from '../../catalog/compare-shape.ts';
-import { foreignKeyByName, uniqueByShape } from '../../catalog/find-by-shape.ts';
+import { foreignKeyByName, indexByName, uniqueByShape } from '../../catalog/find-by-shape.ts';
 import { findColumn, sameColumns, type CatalogIndex, type CatalogTable } from '../../catalog/snapshot.ts';
 import { IdemError } from '../../errors.ts';
 import type { ColumnSpec, ReferentialAction } from '../../plan/column-spec.ts';
@@ -90,7 +90,7 @@ export class MysqlDdlCompiler implements DdlCompiler {
         return [stmt(`ALTER TABLE ${q(op.table)} ADD CONSTRAINT ${qn(op.unique.name)} UNIQUE (${ql(op.unique.columns)})`)];
       case 'dropIndex': case 'dropUnique': {
         // A UNIQUE constraint is its index: both go with DROP INDEX.
-        const existing = table?.indexes.find((i) => i.name === op.name || i.engineName === op.name);
+        const existing = table && indexByName(table, op.name);
         if (existing?.origin === 'primaryKey') {
           throw new IdemError('OPERATION_INVALID', `${op.kind} ${op.table}.${op.name}: it is the primary key, which cannot be dropped this way`, {
             hint: 'a primary key changes with the table; create a new table and copy the rows',

@@ -5,7 +5,7 @@
  * procedure SQLite documents: https://www.sqlite.org/lang_altertable.html#otheralter
  */
 import { declaredPrimaryKey, mergeColumnChanges } from '../../catalog/compare-shape.ts';
-import { uniqueByShape } from '../../catalog/find-by-shape.ts';
+import { indexByName, uniqueByShape } from '../../catalog/find-by-shape.ts';
 import { findColumn, type CatalogTable } from '../../catalog/snapshot.ts';
 import { IdemError } from '../../errors.ts';
 import type { ColumnSpec } from '../../plan/column-spec.ts';
@@ -54,7 +54,7 @@ export class SqliteDdlCompiler implements DdlCompiler {
         // A unique index is SQLite's unique constraint without a table rebuild.
         return [stmt(`CREATE UNIQUE INDEX ${q(op.unique.name)} ON ${q(op.table)} (${ql(op.unique.columns)})`)];
       case 'dropIndex': case 'dropUnique': {
-        const existing = need(table, op).indexes.find((i) => i.name === op.name || i.engineName === op.name);
+        const existing = indexByName(need(table, op), op.name);
         if (existing && existing.origin === 'index') return [stmt(`DROP INDEX ${q(existing.engineName ?? existing.name)}`)];
         if (existing && existing.origin === 'unique') return this.#rebuild(need(table, op), { kind: 'dropUnique', columns: existing.columns });
         throw new IdemError('OPERATION_INVALID', `${op.kind} ${op.table}.${op.name}: it is the primary key, which cannot be dropped this way`, {
