@@ -13,9 +13,8 @@
  * a SQLite file that does not exist reads as empty.
  */
 import { createHash } from 'node:crypto';
-import type { CatalogTable } from '../catalog/snapshot.ts';
+import type { CatalogForeignKey, CatalogTable } from '../catalog/snapshot.ts';
 import type { TypeMapper } from '../dialect/dialect.ts';
-import type { ReferentialAction } from '../plan/column-spec.ts';
 import { resolveConfig, type IdemOptions } from './config.ts';
 import { withDatabase } from './project.ts';
 
@@ -37,14 +36,8 @@ export interface SchemaIndex extends SchemaKey {
   unique: boolean;
 }
 
-export interface SchemaForeignKey {
-  name: string | null;
-  columns: string[];
-  refTable: string;
-  refColumns: string[];
-  onDelete: ReferentialAction;
-  onUpdate: ReferentialAction;
-}
+/** A foreign key is described exactly as the catalog reads it. */
+export type SchemaForeignKey = CatalogForeignKey;
 
 export interface SchemaTable {
   name: string;

@@ -8,7 +8,6 @@ export function touchedTables(op: Operation): string[] {
   switch (op.kind) {
     case 'renameTable': return [op.from, op.to];
     case 'executeIf': case 'sql': return [];
-    case 'addForeignKey': return [op.table];
     default: return [op.table];
   }
 }
