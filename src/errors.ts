@@ -24,6 +24,7 @@ export type IdemErrorCode =
   | 'GRAPH_EMPTY'
   | 'DB_UNKNOWN_REVISION'
   | 'DB_AHEAD'
+  | 'VERSION_TABLE_INVALID'
   | 'CHECKSUM_MISMATCH'
   // running: a migration failed, drift under --strict, the database is unavailable
   | 'OPERATION_FAILED'

@@ -32,6 +32,7 @@ export function exitCodeFor(code: IdemErrorCode): number {
       return EXIT.strict;
     case 'GRAPH_DUPLICATE': case 'GRAPH_MISSING_PARENT': case 'GRAPH_CYCLE': case 'GRAPH_MULTIPLE_HEADS':
     case 'GRAPH_UNKNOWN_TARGET': case 'GRAPH_EMPTY': case 'DB_UNKNOWN_REVISION': case 'DB_AHEAD':
+    case 'VERSION_TABLE_INVALID':
       return EXIT.history;
     case 'CONNECTION': case 'LOCK_TIMEOUT':
       return EXIT.unavailable;

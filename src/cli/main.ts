@@ -45,7 +45,7 @@ function buildProgram(run: (action: (flags: GlobalFlags, out: Output) => Promise
     .exitOverride();
 
   program.command('new')
-    .description('write a new migration revising the current head')
+    .description('write a new migration revising the current head(s); with several heads it joins them')
     .argument('<description>', 'what the migration does, e.g. "add groups"')
     .action((description: string) => run(async (flags, out) => {
       const written = await newMigration({ ...common(flags), description });

@@ -54,9 +54,18 @@ export class VersionTable {
   async read(): Promise<AppliedRevision[]> {
     if (!(await this.exists())) return [];
     const q = (name: string) => this.#session.quoteIdentifier(name);
-    const rows = await this.#session.driver.query<Record<string, unknown>>(
-      `SELECT revision, description, checksum, applied_at, duration_ms, applied, skipped, drift, operations FROM ${q(VERSION_TABLE)} ORDER BY seq`,
-    );
+    const sql = `SELECT revision, description, checksum, applied_at, duration_ms, applied, skipped, drift, operations FROM ${q(VERSION_TABLE)} ORDER BY seq`;
+    let rows: Record<string, unknown>[];
+    try {
+      rows = await this.#session.driver.query<Record<string, unknown>>(sql);
+    } catch (error) {
+      // The table exists but is not ours as this idem writes it: another tool's, or an older build's.
+      throw new IdemError('VERSION_TABLE_INVALID', `the table ${VERSION_TABLE} exists but is not the version table this idem keeps`, {
+        sql, cause: error,
+        hint: `if another tool owns ${VERSION_TABLE}, point idem at another database or schema; if it is idem's from an older build, `
+          + `rename it away (its revisions are then adopted: \`idem up\` re-checks every operation and skips what holds)`,
+      });
+    }
     return rows.map((row) => {
       const record = parseOperations(String(row.operations ?? ''));
       return {
