@@ -42,11 +42,12 @@ export async function openDatabase(config: ResolvedConfig, options: OpenOptions 
   const target = options.create === false && parsed.dialect === 'sqlite' && parsed.path !== ':memory:' && !existsSync(parsed.path)
     ? { ...parsed, path: ':memory:' } : parsed;
   const session = await connectWithWait(() => openSession(target, [VERSION_TABLE]), { waitMs: config.waitMs, emit: config.emit });
+  let versionTableExists: boolean;
   try {
     // A first read: opening can succeed on something that is not a database (SQLite opens any
-    // file lazily), and that must read as "unavailable", not as a bug in idem. Asked of the
-    // catalog, not of a VersionTable, which would remember the answer past a later lock.
-    await session.catalog.hasTable(VERSION_TABLE);
+    // file lazily), and that must read as "unavailable", not as a bug in idem. Its answer also
+    // spares the version table asking again.
+    versionTableExists = await session.catalog.hasTable(VERSION_TABLE);
   } catch (error) {
     await session.close().catch(() => undefined);
     if (isIdemError(error)) throw error;
@@ -54,7 +55,7 @@ export async function openDatabase(config: ResolvedConfig, options: OpenOptions 
       cause: error, hint: 'check that the URL points at the right database (for SQLite: a SQLite database file, not another file)',
     });
   }
-  return { session, versions: new VersionTable(session) };
+  return { session, versions: new VersionTable(session, versionTableExists) };
 }
 
 /** Run `work` with a database, closing it whatever happens. */

@@ -6,7 +6,7 @@
 import { IdemError } from '../errors.ts';
 import { applySteps, totals, type StepResult } from '../runner/apply-steps.ts';
 import type { EventSink, OutcomeCounts } from '../runner/events.ts';
-import { VersionTable, type AppliedRevision } from '../runner/version-table.ts';
+import type { AppliedRevision } from '../runner/version-table.ts';
 import { resolveConfig, type IdemOptions } from './config.ts';
 import { editedRevisions, loadProject, unknownRevisions, withDatabase, type Project } from './project.ts';
 
@@ -26,16 +26,14 @@ export async function up(options: UpOptions = {}): Promise<RunResult> {
   const config = await resolveConfig(options);
   const project = await loadProject(config);
   const targets = resolveUpTargets(project, options.target ?? 'head');
-  return withDatabase(config, async ({ session, versions: unlocked }) => {
-    let applied = await unlocked.read();
+  return withDatabase(config, async ({ session, versions }) => {
+    let applied = await versions.read();
     let pending = pendingFor(project, targets, applied);
     checkHistory(project, applied, pending.length, config.strict, config.emit);
     if (pending.length > 0) {
       await session.lock.acquire(config.lockTimeoutMs);
       try {
-        // Another runner may have finished while we waited: read again under the lock, with a
-        // fresh VersionTable, since the first one remembers "no table yet" from before the wait.
-        const versions = new VersionTable(session);
+        // Another runner may have finished while we waited: read again under the lock.
         applied = await versions.read();
         pending = pendingFor(project, targets, applied);
         const migrations = pending.length === 0 ? [] : await applySteps({

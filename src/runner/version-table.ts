@@ -28,8 +28,10 @@ export class VersionTable {
   readonly #session: DialectSession;
   #exists: boolean | undefined;
 
-  constructor(session: DialectSession) {
+  /** `exists`: what the caller already asked of the catalog, so the question is not sent twice. */
+  constructor(session: DialectSession, exists?: boolean) {
     this.#session = session;
+    if (exists) this.#exists = true;
   }
 
   /**
