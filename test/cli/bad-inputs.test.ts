@@ -14,7 +14,6 @@
  * proven on the path a bad login takes there: an unknown role.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cp, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -29,7 +28,7 @@ import { advisoryKeyFor } from '../../src/dialect/postgres/postgres-lock.ts';
 import { engines, type Engine } from '../engines.ts';
 import { assertFails, assertNoStack, show } from '../support/cli-checks.ts';
 import { pick, quoted, rollsBackDdl, type EngineName } from '../support/engine-sql.ts';
-import { migrationSource, TestProject, type CliResult, type MigrationSource } from '../support/project.ts';
+import { migrationSource, runCli, TestProject, type CliResult, type MigrationSource } from '../support/project.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -140,21 +139,6 @@ async function bareInstall(): Promise<string> {
   await cp(join(root, 'package.json'), join(dir, 'node_modules/idem/package.json'));
   await symlink(join(root, 'node_modules/commander'), join(dir, 'node_modules/commander'), 'dir');
   return (bare = dir);
-}
-
-function runBin(bin: string, args: string[], cwd: string): Promise<CliResult> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd, env: { ...process.env, DATABASE_URL: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const events = args.includes('--json') ? stdout.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l)) : [];
-      resolvePromise({ code, stdout, stderr, events });
-    });
-  });
 }
 
 const cases: Case[] = [
@@ -356,7 +340,7 @@ const cases: Case[] = [
     name: 'a missing driver package',
     only: { engines: ['postgres', 'mariadb'], why: 'SQLite is built into Node (node:sqlite)' },
     args: ['up'],
-    run: async (p, _c, args) => runBin(join(await bareInstall(), 'node_modules/idem/dist/cli/bin.js'), ['--url', p.url, ...args], p.dir),
+    run: async (p, _c, args) => runCli(['--url', p.url, ...args], p.dir, {}, join(await bareInstall(), 'node_modules/idem/dist/cli/bin.js')),
     exit: EXIT.usage, code: 'DRIVER_MISSING',
     message: (e) => pick(e, { sqlite: /never/, postgres: /\bpg\b/, mariadb: /mysql2/ }),
     hint: (e) => pick(e, { sqlite: /never/, postgres: /npm install pg/, mariadb: /npm install mysql2/ }),

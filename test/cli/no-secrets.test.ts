@@ -13,7 +13,6 @@
  * for the test without write grants, dropped after.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cp, mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -22,7 +21,7 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { engines } from '../engines.ts';
 import { show } from '../support/cli-checks.ts';
-import { CLI, TestProject, type CliResult } from '../support/project.ts';
+import { CLI, runCli, TestProject } from '../support/project.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -41,18 +40,6 @@ function withAuth(url: string, change: { user?: string; password?: string; port?
   if (change.port !== undefined) u.port = change.port;
   if (change.database !== undefined) u.pathname = `/${change.database}`;
   return u.toString();
-}
-
-function run(bin: string, args: string[], cwd: string): Promise<CliResult> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd, env: { ...process.env, DATABASE_URL: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
-    child.on('error', reject);
-    child.on('close', (code) => resolvePromise({ code, stdout, stderr, events: [] }));
-  });
 }
 
 /** idem without its optional drivers (see bad-inputs.test.ts): the built package copied beside commander only. */
@@ -113,7 +100,7 @@ for (const engine of servers) {
       test(`${engine.name}: ${c.name}: up and status, as typed, --json and --wait 1`, async () => {
         for (const mode of MODES) {
           for (const command of mode.includes('--wait') ? [['up']] : [['up'], ['status']]) {
-            const r = await run(c.bin?.() ?? CLI, ['--url', c.url(), ...mode, ...command], p.dir);
+            const r = await runCli(['--url', c.url(), ...mode, ...command], p.dir, {}, c.bin?.() ?? CLI);
             // status only reads, so on a read-only session it succeeds and prints the (masked) URL: searched all the same.
             if (command[0] === 'up' || !/read-only|write grants/.test(c.name)) {
               assert.notEqual(r.code, 0, `${mode.join(' ')} ${command.join(' ')} should fail\n${show(r)}`);

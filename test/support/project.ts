@@ -166,9 +166,10 @@ function indent(body: string): string {
   return body.trim().split('\n').map((l) => `  ${l.trim()}`).join('\n');
 }
 
-export function runCli(args: string[], cwd: string, env: Record<string, string> = {}): Promise<CliResult> {
+/** Runs the CLI (the built one, or `bin`: e.g. a copy installed elsewhere) as a child process. */
+export function runCli(args: string[], cwd: string, env: Record<string, string> = {}, bin: string = CLI): Promise<CliResult> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
+    const child = spawn(process.execPath, [bin, ...args], {
       cwd, env: { ...process.env, DATABASE_URL: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

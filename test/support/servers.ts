@@ -9,5 +9,17 @@ export const withoutMariadb: string | false = process.env.IDEM_TEST_MARIADB_URL 
 
 // When unset, a placeholder on a reserved domain that never resolves: module-level code may parse
 // it, and the tests that would use it are skipped.
+/** One statement on the PostgreSQL admin connection (scratch databases for the server unit tests). */
+export async function postgresAdmin(sql: string): Promise<void> {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: POSTGRES_URL });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
 export const POSTGRES_URL = process.env.IDEM_TEST_POSTGRES_URL || 'postgres://unset.invalid/test';
 export const MARIADB_URL = process.env.IDEM_TEST_MARIADB_URL || 'mysql://unset.invalid/test';

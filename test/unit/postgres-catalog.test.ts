@@ -9,12 +9,11 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import pg from 'pg';
 import { compareColumn, sameType } from '../../src/catalog/compare-shape.ts';
 import type { CatalogTable } from '../../src/catalog/snapshot.ts';
 import { openPostgresSession, type PostgresSession } from '../../src/dialect/postgres/postgres-session.ts';
 import type { ColumnSpec } from '../../src/plan/column-spec.ts';
-import { POSTGRES_URL, withoutPostgres } from '../support/servers.ts';
+import { POSTGRES_URL, postgresAdmin, withoutPostgres } from '../support/servers.ts';
 
 const ADMIN_URL = POSTGRES_URL;
 const name = `idem_t_${randomBytes(6).toString('hex')}`;
@@ -24,27 +23,17 @@ const url = (() => {
   return u.toString();
 })();
 
-async function admin(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
 let session: PostgresSession;
 
 describe('PostgreSQL server', { skip: withoutPostgres }, () => {
   before(async () => {
-    await admin(`CREATE DATABASE "${name}"`);
+    await postgresAdmin(`CREATE DATABASE "${name}"`);
     session = await openPostgresSession({ url }, ['idem_version']);
   });
 
   after(async () => {
     await session?.close();
-    await admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    await postgresAdmin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
   });
 
   // As an init script or an ORM writes it: SERIAL and IDENTITY keys, unnamed

@@ -12,11 +12,10 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { loadPg } from '../../src/dialect/postgres/postgres-driver.ts';
 import { openPostgresSession, type PostgresSession } from '../../src/dialect/postgres/postgres-session.ts';
 import { IdemError } from '../../src/errors.ts';
-import { POSTGRES_URL, withoutPostgres } from '../support/servers.ts';
+import { POSTGRES_URL, postgresAdmin, withoutPostgres } from '../support/servers.ts';
 
 const ADMIN_URL = POSTGRES_URL;
 const name = `idem_t_${randomBytes(6).toString('hex')}`;
@@ -28,16 +27,6 @@ const withPath = (base: string, path: string, password?: string): string => {
 };
 const url = withPath(ADMIN_URL, name);
 const SESSION_MODULE = fileURLToPath(new URL('../../src/dialect/postgres/postgres-session.ts', import.meta.url));
-
-async function admin(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
 
 const open: PostgresSession[] = [];
 async function session(suffix = ''): Promise<PostgresSession> {
@@ -57,14 +46,14 @@ function isIdemError(code: string, pattern?: RegExp): (e: unknown) => boolean {
 
 describe('PostgreSQL server', { skip: withoutPostgres }, () => {
   before(async () => {
-    await admin(`CREATE DATABASE "${name}"`);
+    await postgresAdmin(`CREATE DATABASE "${name}"`);
     const s = await session();
     await s.driver.execute('CREATE SCHEMA tenant_a; CREATE SCHEMA tenant_b');
   });
 
   after(async () => {
     for (const s of open) await s.close();
-    await admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    await postgresAdmin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
   });
 
   describe('PostgresRunLock', () => {
