@@ -13,7 +13,7 @@ import type { CatalogState } from './catalog-state.ts';
 import { classify, type Decision, type DeclaredConstraint, type SchemaOperation } from './classify.ts';
 import type { RunLookahead } from './lookahead.ts';
 import { throwIfInterrupted } from './interruption.ts';
-import { countRows, tableSummary } from './table-summary.ts';
+import { countRows, migrationQuery, tableSummary } from './migration-reads.ts';
 import type { Direction, EventSink, OutcomeCounts } from './events.ts';
 import { addCount } from './events.ts';
 import { evaluateCondition } from './condition.ts';
@@ -197,11 +197,7 @@ export class LiveExecutor implements OperationExecutor {
   }
 
   async query(sql: string, params: unknown[]): Promise<Record<string, unknown>[]> {
-    try {
-      return await this.#o.session.driver.query(this.#o.session.bindPlaceholders(sql), params);
-    } catch (error) {
-      throw new IdemError('OPERATION_FAILED', 'm.query failed', { sql, cause: error, revision: this.#o.revision, hint: 'fix the query in the migration' });
-    }
+    return migrationQuery(this.#o.session, sql, params, this.#o.revision);
   }
 
   async summary(table: string): Promise<TableSummary> {

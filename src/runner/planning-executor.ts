@@ -21,7 +21,7 @@ import { addCount } from './events.ts';
 import { asOperationError } from './live-executor.ts';
 import type { RunLookahead } from './lookahead.ts';
 import { declaredConstraints } from './operation-facts.ts';
-import { countRows, tableSummary } from './table-summary.ts';
+import { countRows, migrationQuery, tableSummary } from './migration-reads.ts';
 import { indexByName } from '../catalog/find-by-shape.ts';
 
 /** The catalog as the plan predicts it, shared by every migration of one plan. */
@@ -178,11 +178,7 @@ export class PlanningExecutor implements OperationExecutor {
         sql, revision: this.#o.revision, hint: 'plan up to the revision before this one, or run `idem up` on a scratch database',
       });
     }
-    try {
-      return await this.#o.session.driver.query(this.#o.session.bindPlaceholders(sql), params);
-    } catch (error) {
-      throw new IdemError('OPERATION_FAILED', 'm.query failed', { sql, cause: error, revision: this.#o.revision, hint: 'fix the query in the migration' });
-    }
+    return migrationQuery(this.#o.session, sql, params, this.#o.revision);
   }
 
   async summary(table: string): Promise<TableSummary> {
