@@ -15,6 +15,9 @@ export type IdemErrorCode =
   | 'MIGRATION_LOAD'
   | 'MIGRATION_INVALID'
   | 'OPERATION_INVALID'
+  // the proof tools found a fault in the migrations: idem verify, idem lint
+  | 'VERIFY_FAILED'
+  | 'LINT_FAILED'
   // the revision graph and its agreement with the database
   | 'GRAPH_DUPLICATE'
   | 'GRAPH_MISSING_PARENT'

@@ -22,6 +22,12 @@ export interface IdemOptions {
   strict?: boolean;
   /** How long to wait for another runner's lock; default 60 s. */
   lockTimeoutMs?: number;
+  /**
+   * Seconds a run lock lease lasts without a heartbeat, where the lock is a
+   * lease (MariaDB Galera); default 15. A killed runner's lease lapses
+   * within twice this.
+   */
+  lockLease?: number;
   /** Seconds to keep retrying while the database cannot be reached (it may still be starting); default 0. */
   wait?: number;
   /**
@@ -44,6 +50,7 @@ export interface ResolvedConfig {
   cwd: string;
   strict: boolean;
   lockTimeoutMs: number;
+  lockLeaseMs: number;
   waitMs: number;
   emit: EventSink;
   signal: AbortSignal | undefined;
@@ -75,10 +82,22 @@ export async function resolveConfig(options: IdemOptions = {}): Promise<Resolved
     cwd,
     strict: options.strict ?? file?.strict ?? false,
     lockTimeoutMs: options.lockTimeoutMs ?? 60_000,
+    lockLeaseMs: lockLeaseMs(options.lockLease),
     waitMs: Math.max(0, (options.wait ?? 0) * 1000),
     emit: options.onEvent ?? (() => {}),
     signal: options.signal,
   };
+}
+
+/** The lease in milliseconds: whole seconds or fractions, at least 1 s so a heartbeat (a third of it) has time to land. */
+function lockLeaseMs(seconds: number | undefined): number {
+  if (seconds === undefined) return 15_000;
+  if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds < 1) {
+    throw new IdemError('USAGE', `lockLease must be a number of seconds, at least 1 (got ${String(seconds)})`, {
+      hint: 'e.g. lockLease: 15 (the default); a killed runner\'s lease lapses within twice that',
+    });
+  }
+  return Math.round(seconds * 1000);
 }
 
 async function readConfigFile(cwd: string): Promise<ConfigFile | undefined> {

@@ -11,12 +11,12 @@
  * runs read-only SELECTs against the live database.
  */
 import { IdemError } from '../errors.ts';
-import { totals, type StepResult } from '../runner/apply-steps.ts';
-import type { Direction, OutcomeCounts } from '../runner/events.ts';
+import type { StepResult } from '../runner/apply-steps.ts';
+import { totals, type Direction, type OutcomeCounts } from '../runner/events.ts';
 import { planSteps } from '../runner/plan-steps.ts';
 import type { PlannedOperation } from '../runner/planning-executor.ts';
 import { resolveConfig, type IdemOptions } from './config.ts';
-import { loadProject, unknownRevisions, withDatabase } from './project.ts';
+import { loadProject, unknownRevisions, withDatabase, type Project } from './project.ts';
 
 export interface PlanOptions extends IdemOptions {
   /** For `up`: a revision (or unique prefix), `head` (default) or `heads`. */
@@ -37,13 +37,14 @@ export interface PlanResult extends OutcomeCounts {
 
 export type { PlannedOperation };
 
-export async function plan(options: PlanOptions = {}): Promise<PlanResult> {
+/** `project`: the migration files already read (a fleet reads them once for every target). */
+export async function plan(options: PlanOptions = {}, project?: Project): Promise<PlanResult> {
   const started = performance.now();
   if (options.down !== undefined && options.target !== undefined) {
     throw new IdemError('USAGE', 'plan takes either an up target or --down <target>, not both', { hint: 'e.g. `idem plan` or `idem plan --down base`' });
   }
   const config = await resolveConfig(options);
-  const project = await loadProject(config);
+  project ??= await loadProject(config);
   const direction: Direction = options.down !== undefined ? 'down' : 'up';
   if (project.graph.size === 0 && direction === 'up') {
     throw new IdemError('GRAPH_EMPTY', `no migrations in ${config.dir}`, {

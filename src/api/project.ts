@@ -41,7 +41,9 @@ export async function openDatabase(config: ResolvedConfig, options: OpenOptions 
   // A SQLite file that does not exist has nothing applied, and asking must not leave an empty one behind.
   const target = options.create === false && parsed.dialect === 'sqlite' && parsed.path !== ':memory:' && !existsSync(parsed.path)
     ? { ...parsed, path: ':memory:' } : parsed;
-  const session = await connectWithWait(() => openSession(target, [VERSION_TABLE]), { waitMs: config.waitMs, emit: config.emit });
+  const session = await connectWithWait(() => openSession(target, [VERSION_TABLE], {
+    lockLeaseMs: config.lockLeaseMs, warn: (warning) => config.emit({ event: 'warning', ...warning }),
+  }), { waitMs: config.waitMs, emit: config.emit });
   let versionTableExists: boolean;
   try {
     // A first read: opening can succeed on something that is not a database (SQLite opens any

@@ -1,7 +1,7 @@
 /** `status`, `history` and `heads`: what the code has, what the database has, and how they differ. */
 import { maskUrl } from '../dialect/connection-url.ts';
 import { resolveConfig, type IdemOptions } from './config.ts';
-import { editedRevisions, loadProject, unknownRevisions, withDatabase } from './project.ts';
+import { editedRevisions, loadProject, unknownRevisions, withDatabase, type Project } from './project.ts';
 
 export interface RevisionInfo {
   revision: string;
@@ -28,9 +28,10 @@ export interface StatusResult {
   revisions: RevisionInfo[];
 }
 
-export async function status(options: IdemOptions = {}): Promise<StatusResult> {
+/** `project`: the migration files already read (a fleet reads them once for every target). */
+export async function status(options: IdemOptions = {}, project?: Project): Promise<StatusResult> {
   const config = await resolveConfig(options);
-  const project = await loadProject(config);
+  project ??= await loadProject(config);
   const applied = await withDatabase(config, ({ versions }) => versions.read(), { create: false });
   const appliedAt = new Map(applied.map((a) => [a.revision, a.appliedAt]));
   const heads = project.graph.heads();

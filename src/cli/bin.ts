@@ -14,6 +14,18 @@ if (major < REQUIRED[0] || (major === REQUIRED[0] && minor < REQUIRED[1])) {
   );
   process.exitCode = 2;
 } else {
+  // V8's compiled code for idem's modules (and the migrations) is kept on disk, in the OS temp
+  // directory: a start-up that loads the same files as the last one skips compiling them. Where
+  // that directory cannot be written (a read-only container) it is silently not used;
+  // NODE_DISABLE_COMPILE_CACHE=1 turns it off.
+  (await import('node:module')).enableCompileCache?.();
+  // `idem status | head`: a reader that stops early is not an error; stop writing and keep the exit code.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE') process.exit();
+      throw error;
+    });
+  }
   const { main } = await import('./main.ts');
   const { EXIT } = await import('./exit-codes.ts');
   process.exitCode = await main(process.argv.slice(2));

@@ -6,7 +6,7 @@ import type { IdemErrorCode } from '../errors.ts';
 
 export const EXIT = {
   ok: 0,
-  /** A migration failed (the database refused an operation, a migration threw or is invalid). Fix it and re-run. */
+  /** A migration failed (the database refused an operation, a migration threw or is invalid), or verify/lint found a fault in one. Fix it and re-run. */
   migrationFailed: 1,
   /** Usage or configuration error: bad arguments, URL or config file. Nothing was changed. */
   usage: 2,
@@ -25,6 +25,7 @@ export const EXIT = {
 export function exitCodeFor(code: IdemErrorCode): number {
   switch (code) {
     case 'OPERATION_FAILED': case 'OPERATION_INVALID': case 'MIGRATION_LOAD': case 'MIGRATION_INVALID':
+    case 'VERIFY_FAILED': case 'LINT_FAILED':
       return EXIT.migrationFailed;
     case 'USAGE': case 'CONFIG': case 'URL_INVALID': case 'DRIVER_MISSING':
       return EXIT.usage;

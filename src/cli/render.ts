@@ -69,7 +69,7 @@ function humanEvent(e: IdemEvent, quiet: boolean): string | null {
   switch (e.event) {
     case 'begin':
       if (e.planned) return quiet ? null : `${e.direction === 'up' ? '>' : '<'} ${e.revision} ${e.direction} (plan): ${e.description} (${e.file})`;
-      return quiet ? null : `${e.direction === 'up' ? '>' : '<'} ${e.revision} ${e.direction}: ${e.description} (${e.file})${e.transaction ? '' : ' [no transaction: a failure leaves what ran; re-run converges]'}`;
+      return quiet ? null : `${e.direction === 'up' ? '>' : '<'} ${e.revision} ${e.direction}${e.reapply ? ' (reapply)' : ''}: ${e.description} (${e.file})${e.transaction ? '' : ' [no transaction: a failure leaves what ran; re-run converges]'}`;
     case 'op': {
       if (quiet && e.outcome !== 'drift') return null;
       const mark = e.planned ? PLANNED[e.outcome] : e.outcome;
@@ -79,7 +79,7 @@ function humanEvent(e: IdemEvent, quiet: boolean): string | null {
     }
     case 'migration':
       if (e.planned) return quiet ? null : `  ${e.revision} ${e.direction} (plan): ${plannedCounts(e)}`;
-      return quiet ? null : `  ${e.revision} ${e.direction}: ${counts(e)} in ${e.ms} ms`;
+      return quiet ? null : `  ${e.revision} ${e.direction}${e.reapply ? ' (reapply)' : ''}: ${counts(e)} in ${e.ms} ms`;
     case 'summary':
       return quiet ? null : `  summary  ${e.table}: ${e.exists ? `${e.columns.length} columns (${e.columns.map((c) => c.name).join(', ')}), ${e.indexes.length} indexes, ${e.rows} rows` : 'does not exist'}`;
     case 'log':
@@ -100,6 +100,8 @@ function humanEvent(e: IdemEvent, quiet: boolean): string | null {
         : `${e.command}: ${e.migrations} migration(s), ${counts(e)} in ${e.ms} ms`;
     case 'error':
       return null;
+    case 'fleet':
+      return null; // the fleet listing prints one line per target and its own summary
   }
 }
 

@@ -4,9 +4,9 @@
  * the engine it talks to (start-up is most of a run with nothing to do).
  */
 import type { ConnectionTarget } from './connection-url.ts';
-import type { DialectSession } from './dialect.ts';
+import type { DialectSession, SessionOptions } from './dialect.ts';
 
-export async function openSession(target: ConnectionTarget, idemTables: string[]): Promise<DialectSession> {
+export async function openSession(target: ConnectionTarget, idemTables: string[], options: SessionOptions = {}): Promise<DialectSession> {
   if (target.dialect === 'sqlite') {
     const { openSqliteSession } = await import('./sqlite/sqlite-session.ts');
     return openSqliteSession(target.path, idemTables);
@@ -16,5 +16,5 @@ export async function openSession(target: ConnectionTarget, idemTables: string[]
     return openPostgresSession(target, idemTables);
   }
   const { openMysqlSession } = await import('./mysql/mysql-session.ts');
-  return openMysqlSession({ url: target.url, variant: target.variant }, idemTables);
+  return openMysqlSession({ url: target.url, variant: target.variant }, idemTables, options);
 }

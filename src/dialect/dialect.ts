@@ -47,6 +47,33 @@ export interface CatalogReader {
 export interface RunLock {
   acquire(timeoutMs: number): Promise<void>;
   release(): Promise<void>;
+  /**
+   * Who else holds the lock right now; null when it is free. Never waits and
+   * never keeps the lock: where the engine shows the holder (PostgreSQL,
+   * MySQL) this only reads; SQLite can only try the write lock without
+   * waiting and give it back at once. For `idem doctor`.
+   */
+  holder(): Promise<LockHolder | null>;
+  /**
+   * Set when the lock is held only inside transactions, taken again by each
+   * one (PostgreSQL behind a transaction pooler): work outside a transaction
+   * would run unlocked, so the runner refuses a migration that opts out of
+   * its transaction, before anything runs, saying this reason and hint.
+   */
+  readonly onlyInTransactions?: { reason: string; hint: string };
+}
+
+/** The session holding the run lock, as far as the engine shows it. */
+export interface LockHolder {
+  /** One line for a person: `pid 4242, application_name "idem", client 10.0.0.5, connected since …`. */
+  description: string;
+  /** The engine's id for the holding session (PostgreSQL pid, MySQL connection id), where it has one. */
+  session?: number;
+  /** The statement that ends the holding session, for when it is stuck. */
+  end?: string;
+  /** Where the lock is a lease row (Galera): when the holder took it and when it lapses without a heartbeat, by the database's clock. */
+  since?: string;
+  expires?: string;
 }
 
 export interface TransactionControl {
@@ -111,14 +138,40 @@ export interface DialectSession {
   /** Engine-specific classification of "it already exists" errors met in a race. */
   isAlreadyExistsError(error: unknown): boolean;
   /**
+   * Whether a migration failed because a concurrent writer won a race on a
+   * multi-primary cluster (Galera: a certification failure rolled its whole
+   * transaction back, or another runner recorded the revision first), so
+   * running it again from its start is safe and may succeed. Absent where
+   * such failures are not retried.
+   */
+  isRaceError?(error: unknown): boolean;
+  /**
    * Whether another connection changed the database since the last call
    * (the first call answers false). Engines whose run lock spans the whole
-   * run can always answer false; SQLite's lock is re-taken between migrations.
+   * run can always answer false; SQLite's lock is re-taken between migrations,
+   * as is PostgreSQL's behind a transaction pooler.
    */
   changedByOthers(): Promise<boolean>;
   /** Checks the engine defers to the end of a migration (SQLite: foreign keys). Throws to roll it back. */
   verifyMigration(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** What a session is opened with besides its URL and idem's own tables. */
+export interface SessionOptions {
+  /**
+   * Where the run lock is a lease (MariaDB Galera, whose GET_LOCK is local
+   * to one node): how long it lasts without a heartbeat. Default 15 s.
+   */
+  lockLeaseMs?: number;
+  /** Receives what the server's settings make unsafe, once, when the session opens. */
+  warn?: (warning: SessionWarning) => void;
+}
+
+export interface SessionWarning {
+  code: string;
+  message: string;
+  hint?: string;
 }
 
 export type DialectName = 'sqlite' | 'postgres' | 'mysql';

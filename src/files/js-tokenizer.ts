@@ -13,6 +13,8 @@ export interface Token {
   nl: boolean;
   /** Bracket depth before this token; 0 is top level. */
   depth: number;
+  /** Offset of the token's first character in the text, for reporting a line and column. */
+  start: number;
 }
 
 /** Thrown inside the lexer/parser when the text is not plainly readable; becomes a null result. */
@@ -37,12 +39,18 @@ function isLineBreak(c: number): boolean {
 
 const OPENER: Record<number, string> = { 125: '{', 41: '(', 93: '[' };
 
-export function tokenize(text: string): Token[] {
+/**
+ * `stopAfter`: identifiers that end the scan when met at the top level (the
+ * token itself is kept), for a reader that needs only what comes before them.
+ */
+export function tokenize(text: string, stopAfter?: ReadonlySet<string>): Token[] {
   const tokens: Token[] = [];
+  let stopped = false;
   // Open brackets; 'tpl' marks a template substitution `${`, whose `}` resumes the template.
   const stack: string[] = [];
   let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
   let nl = false;
+  let start = i;
   const n = text.length;
 
   if (text.startsWith('#!', i)) {
@@ -50,8 +58,9 @@ export function tokenize(text: string): Token[] {
   }
 
   const push = (kind: Token['kind'], value: string | null): void => {
-    tokens.push({ kind, value, nl, depth: stack.length });
+    tokens.push({ kind, value, nl, depth: stack.length, start });
     nl = false;
+    if (kind === 'ident' && stack.length === 0 && stopAfter?.has(value!)) stopped = true;
   };
 
   /**
@@ -97,7 +106,8 @@ export function tokenize(text: string): Token[] {
     throw new Unreadable('unterminated template');
   };
 
-  while (i < n) {
+  while (i < n && !stopped) {
+    start = i;
     const c = text.charCodeAt(i);
 
     if (c === 32 || c === 9 || c === 11 || c === 12 || c === 0xa0 || c === 0xfeff) {

@@ -25,10 +25,26 @@ export interface StaticHeader {
 
 const HEADER_NAMES = new Set(['revision', 'revises', 'description']);
 
+/**
+ * Where the code after the header starts (`export async function up`). The
+ * header `idem new` writes comes first, and once all three names are read as
+ * `export const` literals nothing later in the file can change them (a const
+ * cannot be reassigned; a second export of a name does not parse), so the
+ * rest is not tokenized: a thousand migrations are read on every `idem up`.
+ * A header that is incomplete there is looked for in the whole file.
+ */
+const CODE_STARTS = new Set(['function', 'class']);
+
 export function readStaticHeader(text: string): StaticHeader | null {
+  const early = readHeaderTokens(text, CODE_STARTS);
+  if (early !== null && early.complete) return early.header;
+  return readHeaderTokens(text)?.header ?? null;
+}
+
+function readHeaderTokens(text: string, stopAfter?: ReadonlySet<string>): { header: StaticHeader | null; complete: boolean } | null {
   let tokens: Token[];
   try {
-    tokens = tokenize(text);
+    tokens = tokenize(text, stopAfter);
   } catch (error) {
     if (error instanceof Unreadable) return null;
     throw error;
@@ -48,13 +64,17 @@ export function readStaticHeader(text: string): StaticHeader | null {
   const revision = found.get('revision');
   const revises = found.get('revises');
   const description = found.get('description');
-  if (typeof revision !== 'string') return null;
-  if (revises === undefined) return null;
-  if (description !== undefined && typeof description !== 'string') return null;
+  const complete = found.size === HEADER_NAMES.size;
+  if (typeof revision !== 'string') return { header: null, complete };
+  if (revises === undefined) return { header: null, complete };
+  if (description !== undefined && typeof description !== 'string') return { header: null, complete };
   return {
-    revision,
-    revises: revises === null ? [] : typeof revises === 'string' ? [revises] : revises,
-    description: description ?? '',
+    header: {
+      revision,
+      revises: revises === null ? [] : typeof revises === 'string' ? [revises] : revises,
+      description: description ?? '',
+    },
+    complete,
   };
 }
 

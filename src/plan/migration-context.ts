@@ -46,6 +46,11 @@ export interface SqlOptions {
   description?: string;
 }
 
+export interface DropOptions {
+  /** Why dropping is safe, e.g. 'replaced by groups in 0042'. */
+  note?: string;
+}
+
 export interface TableSummary {
   table: string;
   exists: boolean;
@@ -58,10 +63,11 @@ export interface MigrationContext {
   /** The engine this migration runs on: for the rare choice only a migration can make. */
   readonly dialect: 'sqlite' | 'postgres' | 'mysql';
   createTable(table: string, columns: ColumnMap, options?: TableOptions): Promise<OperationResult>;
-  dropTable(table: string): Promise<OperationResult>;
+  /** `note`: why the table (and its data) may go; shown with the operation, asked for by `idem lint`. */
+  dropTable(table: string, options?: DropOptions): Promise<OperationResult>;
   renameTable(from: string, to: string): Promise<OperationResult>;
   addColumn(table: string, column: string, spec: ColumnSpec): Promise<OperationResult>;
-  dropColumn(table: string, column: string): Promise<OperationResult>;
+  dropColumn(table: string, column: string, options?: DropOptions): Promise<OperationResult>;
   renameColumn(table: string, from: string, to: string): Promise<OperationResult>;
   alterColumn(table: string, column: string, changes: ColumnSpec): Promise<OperationResult>;
   createIndex(table: string, columns: string[], options?: Omit<IndexSpec, 'columns'>): Promise<OperationResult>;
@@ -106,9 +112,9 @@ export function createMigrationContext(executor: OperationExecutor): MigrationCo
       for (const [name, spec] of Object.entries(columns)) requireSpec('createTable', `${table}.${name}`, spec);
       return executor.run({ kind: 'createTable', table, columns, options: normalizeTableOptions(table, options) });
     },
-    dropTable(table) {
+    dropTable(table, options = {}) {
       requireName('dropTable', 'table', table);
-      return executor.run({ kind: 'dropTable', table });
+      return executor.run({ kind: 'dropTable', table, ...requireNote('dropTable', table, options) });
     },
     renameTable(from, to) {
       requireName('renameTable', 'table', from);
@@ -121,10 +127,10 @@ export function createMigrationContext(executor: OperationExecutor): MigrationCo
       requireSpec('addColumn', `${table}.${column}`, spec);
       return executor.run({ kind: 'addColumn', table, column, spec });
     },
-    dropColumn(table, column) {
+    dropColumn(table, column, options = {}) {
       requireName('dropColumn', 'table', table);
       requireName('dropColumn', 'column', column);
-      return executor.run({ kind: 'dropColumn', table, column });
+      return executor.run({ kind: 'dropColumn', table, column, ...requireNote('dropColumn', `${table}.${column}`, options) });
     },
     renameColumn(table, from, to) {
       requireName('renameColumn', 'table', table);
@@ -248,6 +254,18 @@ function requireSpec(kind: string, target: string, spec: unknown): void {
   if (spec === null || typeof spec !== 'object' || Array.isArray(spec)) {
     throw invalid(kind, target, `needs a column spec object (got ${JSON.stringify(spec)})`, "declare it like { type: 'string', length: 50 }");
   }
+}
+
+/** `{ note }` when the options carry one; a note that is not text is a mistake worth stopping for. */
+function requireNote(kind: string, target: string, options: DropOptions): { note?: string } {
+  if (options === null || typeof options !== 'object') {
+    throw invalid(kind, target, `has options that are not an object (got ${JSON.stringify(options)})`, "pass options as an object: { note: 'replaced by … in …' }");
+  }
+  if (options.note === undefined) return {};
+  if (typeof options.note !== 'string') {
+    throw invalid(kind, target, `has a note that is not text (got ${JSON.stringify(options.note)})`, "write the note as a string: { note: 'replaced by … in …' }");
+  }
+  return { note: options.note };
 }
 
 function requireParams(kind: string, target: string, params: unknown): unknown[] {

@@ -7,10 +7,14 @@
 import type { ColumnMap, ColumnSpec, ForeignKeySpec, IndexSpec, ReferentialAction, TableOptions, UniqueSpec } from './column-spec.ts';
 
 export interface CreateTable { kind: 'createTable'; table: string; columns: ColumnMap; options: TableOptions }
-export interface DropTable { kind: 'dropTable'; table: string }
+export interface DropTable {
+  kind: 'dropTable'; table: string;
+  /** Why the data may go (`replaced by t2 in 0042`): shown with the operation, and `idem lint` asks for one. */
+  note?: string;
+}
 export interface RenameTable { kind: 'renameTable'; from: string; to: string }
 export interface AddColumn { kind: 'addColumn'; table: string; column: string; spec: ColumnSpec }
-export interface DropColumn { kind: 'dropColumn'; table: string; column: string }
+export interface DropColumn { kind: 'dropColumn'; table: string; column: string; note?: string }
 export interface RenameColumn { kind: 'renameColumn'; table: string; from: string; to: string }
 export interface AlterColumn { kind: 'alterColumn'; table: string; column: string; changes: ColumnSpec }
 export interface CreateIndex { kind: 'createIndex'; table: string; index: Required<Pick<IndexSpec, 'columns' | 'name'>> & { unique: boolean } }
@@ -52,6 +56,13 @@ export function operationTarget(op: Operation): string {
     case 'executeIf': return op.description;
     case 'sql': return op.description ?? firstLine(op.sql);
   }
+}
+
+/** The op line's `detail` field, with a drop's note (its reason) appended: `{}` when there is neither. */
+export function detailWithNote(op: Operation, detail: string | undefined): { detail?: string } {
+  const note = op.kind === 'dropTable' || op.kind === 'dropColumn' ? op.note?.trim() : undefined;
+  const text = note ? (detail ? `${detail}; note: ${note}` : `note: ${note}`) : detail;
+  return text ? { detail: text } : {};
 }
 
 function firstLine(sql: string): string {

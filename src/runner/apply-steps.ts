@@ -15,6 +15,7 @@ import { emptyCounts, type Direction, type EventSink, type OutcomeCounts } from 
 import { LiveExecutor } from './live-executor.ts';
 import { RecordingExecutor } from './recording-executor.ts';
 import { throwIfInterrupted, untilInterrupted } from './interruption.ts';
+import { refuseUnlockedMigrations } from './unlocked-migrations.ts';
 import { POSITIONS_PER_MIGRATION, RunLookahead, type RecordedOperation } from './lookahead.ts';
 import type { AppliedRevision, VersionTable } from './version-table.ts';
 
@@ -23,6 +24,8 @@ export interface StepResult extends OutcomeCounts {
   direction: Direction;
   description: string;
   ms: number;
+  /** Run again although it was applied (`idem up --reapply`). */
+  reapply?: true;
 }
 
 export interface ApplyOptions {
@@ -34,11 +37,26 @@ export interface ApplyOptions {
   strict: boolean;
   emit: EventSink;
   signal?: AbortSignal | undefined;
+  /**
+   * The steps are applied migrations to run again (`idem up --reapply`):
+   * under the lock each must still be recorded, and its row is updated, not
+   * inserted. Those in `onlyIfChanged` (from --reapply-changed) are left
+   * alone when the recorded checksum already matches the file: another
+   * runner reapplied them meanwhile. `lookahead`: the steps and the applied
+   * migrations after them, in graph order, recorded (never run) so each
+   * operation is judged as the database stands now: a table a later
+   * migration renamed is met under its new name, a difference a later one
+   * declares is left to it.
+   */
+  reapply?: { onlyIfChanged: ReadonlySet<string>; lookahead: MigrationFile[] };
 }
 
 export async function applySteps(options: ApplyOptions): Promise<StepResult[]> {
   const { session, versions, steps, direction, emit } = options;
-  const modules = await loadAll(steps);
+  const sequence = options.reapply?.lookahead ?? steps;
+  const loaded = await loadAll(sequence);
+  const place = new Map(sequence.map((file, index) => [file.revision, index]));
+  const modules = steps.map((file) => loaded[place.get(file.revision)!]!);
   // Every migration of a down path must have a down(): checked before any of them runs.
   const missingDown = direction === 'down' ? steps.find((_, i) => !modules[i]!.down) : undefined;
   if (missingDown) {
@@ -46,10 +64,14 @@ export async function applySteps(options: ApplyOptions): Promise<StepResult[]> {
       revision: missingDown.revision, hint: 'add a down(m) that undoes up(m), or stop the down before this revision',
     });
   }
+  refuseUnlockedMigrations(session, steps, modules);
   const catalog = new CatalogState(session.catalog);
   const declared = new Map<string, DeclaredConstraint>();
   for (const row of options.applied) for (const [key, shape] of Object.entries(row.declared)) declared.set(key, shape);
-  const lookahead = direction === 'up' ? await recordRun(session, catalog, modules) : undefined;
+  // Applied migrations after a reapplied one are recorded, not run: what they declare stays theirs.
+  const running = new Set(steps.map((file) => file.revision));
+  const recordedOnly = new Set(sequence.map((file) => file.revision).filter((revision) => !running.has(revision)));
+  const lookahead = direction === 'up' ? await recordRun(session, catalog, loaded, recordedOnly) : undefined;
   const results: StepResult[] = [];
   if (direction === 'up') await versions.ensure();
   await session.changedByOthers();
@@ -57,55 +79,97 @@ export async function applySteps(options: ApplyOptions): Promise<StepResult[]> {
   for (const [index, file] of steps.entries()) {
     const module = modules[index]!;
     const run = (direction === 'up' ? module.up : module.down)!;
-    throwIfInterrupted(options.signal, `before ${file.revision}; nothing of it ran`);
-    // A migration may opt out of its transaction where the engine can run DDL
-    // outside one and some DDL must (PostgreSQL's CREATE INDEX CONCURRENTLY).
-    const outside = module.transaction === false && session.capabilities.optionalTransactions;
-    const transactions = outside ? NO_TRANSACTION : session.transactions;
-    await transactions.begin();
-    // Another runner may have taken the lock between two migrations: what it
-    // did is re-read, never done again.
-    if (await session.changedByOthers()) catalog.invalidate();
-    if ((await versions.isRecorded(file.revision)) !== (direction === 'down')) {
-      await transactions.commit();
-      emit({ event: 'warning', code: 'DONE_ELSEWHERE', revision: file.revision, message: `${file.revision} was ${direction === 'up' ? 'applied' : 'reverted'} by another runner meanwhile` });
-      continue;
-    }
-    // `transaction` says whether the migration's DDL rolls back with it on failure.
-    const transaction = session.capabilities.transactionalDdl && !outside;
-    emit({ event: 'begin', revision: file.revision, direction, description: file.description, file: file.file, transaction });
-    const started = performance.now();
-    const counts = emptyCounts();
-    const executor = new LiveExecutor({
-      session, catalog, revision: file.revision, direction, strict: options.strict, emit, counts, declared, signal: options.signal,
-      ...(lookahead ? { lookahead, position: index * POSITIONS_PER_MIGRATION } : {}),
-    });
-    try {
-      await untilInterrupted(Promise.resolve(run(createMigrationContext(executor))), options.signal, `during ${file.revision}`);
-      await session.verifyMigration();
-      const ms = performance.now() - started;
-      if (direction === 'up') {
-        await versions.insert({
-          revision: file.revision, description: file.description, checksum: file.checksum, durationMs: ms, counts,
-          how: 'applied', declared: executor.declaredHere,
-        });
-      } else {
-        await versions.remove(file.revision);
+    attempts: for (let attempt = 1; ; attempt++) {
+      throwIfInterrupted(options.signal, `before ${file.revision}; nothing of it ran`);
+      // A migration may opt out of its transaction where the engine can run DDL
+      // outside one and some DDL must (PostgreSQL's CREATE INDEX CONCURRENTLY).
+      const outside = module.transaction === false && session.capabilities.optionalTransactions;
+      const transactions = outside ? NO_TRANSACTION : session.transactions;
+      await transactions.begin();
+      // Another runner may have taken the lock between two migrations: what it
+      // did is re-read, never done again, and what its migrations declared (a
+      // key met under an init script's name) is known here too.
+      if (await session.changedByOthers()) {
+        catalog.invalidate();
+        for (const row of await versions.read()) for (const [key, shape] of Object.entries(row.declared)) declared.set(key, shape);
       }
-      await transactions.commit();
-      const result = { revision: file.revision, direction, description: file.description, ms: Math.round(ms), ...counts };
-      results.push(result);
-      emit({ event: 'migration', ...result });
-    } catch (error) {
-      // Stop the migration's own code from sending more once we give up on it.
-      executor.stop();
-      await transactions.rollback().catch(() => undefined);
-      // What was read inside the rolled-back transaction no longer holds.
-      catalog.invalidate();
-      throw asMigrationError(interruptionSaysWhatHappened(error, transaction), file, results);
+      // A reapply expects the revision recorded, as `down` does; a plain `up` expects it absent.
+      const doneElsewhere = options.reapply
+        ? await reappliedElsewhere(versions, file, options.reapply.onlyIfChanged)
+        : await doneByAnother(versions, file.revision, direction);
+      if (doneElsewhere !== undefined) {
+        await transactions.commit();
+        emit({ event: 'warning', code: 'DONE_ELSEWHERE', revision: file.revision, message: `${file.revision} ${doneElsewhere}` });
+        break attempts;
+      }
+      // `transaction` says whether the migration's DDL rolls back with it on failure.
+      const transaction = session.capabilities.transactionalDdl && !outside;
+      const reapply = options.reapply ? { reapply: true as const } : {};
+      emit({ event: 'begin', revision: file.revision, direction, description: file.description, file: file.file, transaction, ...reapply });
+      const started = performance.now();
+      const counts = emptyCounts();
+      const executor = new LiveExecutor({
+        session, catalog, revision: file.revision, direction, strict: options.strict, emit, counts, declared, signal: options.signal,
+        ...(lookahead ? { lookahead, position: place.get(file.revision)! * POSITIONS_PER_MIGRATION } : {}),
+      });
+      try {
+        await untilInterrupted(Promise.resolve(run(createMigrationContext(executor))), options.signal, `during ${file.revision}`);
+        await session.verifyMigration();
+        const ms = performance.now() - started;
+        if (direction === 'up') {
+          const row = {
+            revision: file.revision, description: file.description, checksum: file.checksum, durationMs: ms, counts,
+            how: 'applied' as const, declared: executor.declaredHere,
+          };
+          await (options.reapply ? versions.update(row) : versions.insert(row));
+        } else {
+          await versions.remove(file.revision);
+        }
+        await transactions.commit();
+        const result: StepResult = { revision: file.revision, direction, description: file.description, ms: Math.round(ms), ...counts, ...reapply };
+        results.push(result);
+        emit({ event: 'migration', ...result });
+        break attempts;
+      } catch (error) {
+        // Stop the migration's own code from sending more once we give up on it.
+        executor.stop();
+        await transactions.rollback().catch(() => undefined);
+        // What was read inside the rolled-back transaction no longer holds.
+        catalog.invalidate();
+        // Lost a race a multi-primary cluster settled (Galera): its transaction was rolled back whole, or
+        // another runner recorded it first. Run it again: the re-read above skips it if it is done now,
+        // and every operation that already holds is skipped.
+        if (attempt < RACE_ATTEMPTS && session.isRaceError?.(error)) {
+          emit({
+            event: 'warning', code: 'RACE_RETRY', revision: file.revision,
+            message: `${file.revision} lost a race with a concurrent write on the cluster (${(error as Error)?.message ?? String(error)}); running it again (attempt ${attempt + 1} of ${RACE_ATTEMPTS})`,
+          });
+          await new Promise((resolve) => setTimeout(resolve, 100 * attempt * (1 + Math.random())));
+          continue attempts; // the same migration again, from BEGIN
+        }
+        throw asMigrationError(interruptionSaysWhatHappened(error, transaction), file, results);
+      }
     }
   }
   return results;
+}
+
+/** Whether another runner applied (or reverted) this revision meanwhile; undefined: run it. */
+async function doneByAnother(versions: VersionTable, revision: string, direction: Direction): Promise<string | undefined> {
+  if ((await versions.isRecorded(revision)) === (direction === 'down')) return undefined;
+  return `was ${direction === 'up' ? 'applied' : 'reverted'} by another runner meanwhile`;
+}
+
+/**
+ * Why a reapply step is no longer wanted, under the lock: the revision was
+ * reverted meanwhile, or (for --reapply-changed) another runner already ran
+ * the file as it is now. Undefined: run it.
+ */
+async function reappliedElsewhere(versions: VersionTable, file: MigrationFile, onlyIfChanged: ReadonlySet<string>): Promise<string | undefined> {
+  const checksum = await versions.recordedChecksum(file.revision);
+  if (checksum === undefined) return 'is no longer applied (reverted by another runner meanwhile); not reapplied';
+  if (onlyIfChanged.has(file.revision) && checksum === file.checksum) return 'was reapplied by another runner meanwhile';
+  return undefined;
 }
 
 /** An interruption's message says whether the migration's work was rolled back or stays. */
@@ -114,6 +178,9 @@ function interruptionSaysWhatHappened(error: unknown, transaction: boolean): unk
   const outcome = transaction ? 'it was rolled back' : 'what ran before the interruption stays (this engine cannot roll DDL back)';
   return new IdemError('INTERRUPTED', `${error.message}; ${outcome}`, { hint: error.hint });
 }
+
+/** Runs of one migration that lost a race (isRaceError) before its failure is reported. */
+const RACE_ATTEMPTS = 3;
 
 const NO_TRANSACTION: TransactionControl = { begin: async () => {}, commit: async () => {}, rollback: async () => {} };
 
@@ -136,7 +203,9 @@ export async function loadAll(steps: MigrationFile[]): Promise<LoadedMigration[]
  * is now. `up` runs twice then (code outside `m` too); on a database with no
  * tables nothing can differ from a declaration, so the pass is skipped.
  */
-export async function recordRun(session: DialectSession, catalog: CatalogState, modules: LoadedMigration[]): Promise<RunLookahead> {
+export async function recordRun(
+  session: DialectSession, catalog: CatalogState, modules: LoadedMigration[], recordedOnly?: ReadonlySet<string>,
+): Promise<RunLookahead> {
   const records: RecordedOperation[] = [];
   await catalog.load();
   if (catalog.isEmpty()) return new RunLookahead(records);
@@ -151,7 +220,7 @@ export async function recordRun(session: DialectSession, catalog: CatalogState, 
     }
     recorder.operations.forEach((op, i) => records.push({ position: index * POSITIONS_PER_MIGRATION + i + 1, revision: module.revision, op }));
   }
-  return new RunLookahead(records);
+  return new RunLookahead(records, recordedOnly);
 }
 
 function asMigrationError(error: unknown, file: MigrationFile, before: StepResult[]): IdemError {
@@ -166,12 +235,3 @@ function asMigrationError(error: unknown, file: MigrationFile, before: StepResul
   });
 }
 
-export function totals(results: StepResult[]): OutcomeCounts {
-  const counts = emptyCounts();
-  for (const r of results) {
-    counts.applied += r.applied;
-    counts.skipped += r.skipped;
-    counts.drift += r.drift;
-  }
-  return counts;
-}

@@ -33,6 +33,13 @@ export interface Lookahead {
   /** Where a later renameTable / renameColumn of this run takes this name. */
   laterTableName(table: string): string | undefined;
   laterColumnName(table: string, column: string): string | undefined;
+  /**
+   * Reapply only (`idem up --reapply`): what an already-applied later
+   * migration declares is its own and is left alone. The operation with what
+   * is still this one's (an alterColumn keeps the other fields), or the
+   * revision that owns all of it.
+   */
+  ownedLater?(op: SchemaOperation): { op: SchemaOperation } | { owner: string } | undefined;
 }
 
 export interface ClassifyContext {
@@ -43,7 +50,9 @@ export interface ClassifyContext {
 }
 
 export function classify(declared: SchemaOperation, ctx: ClassifyContext): Decision {
-  const op = atLaterNames(declared, ctx);
+  const owned = ctx.lookahead?.ownedLater?.(declared);
+  if (owned && 'owner' in owned) return { action: 'skip', detail: `left to ${owned.owner}, applied after it` };
+  const op = atLaterNames(owned?.op ?? declared, ctx);
   switch (op.kind) {
     case 'createTable': return createTable(op, ctx);
     case 'dropTable':

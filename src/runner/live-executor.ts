@@ -8,8 +8,8 @@ import { findColumn } from '../catalog/snapshot.ts';
 import type { DialectSession } from '../dialect/dialect.ts';
 import { IdemError, isIdemError } from '../errors.ts';
 import type { OperationExecutor, OperationResult, TableSummary } from '../plan/migration-context.ts';
-import { operationTarget, type Operation } from '../plan/operations.ts';
-import type { CatalogState } from './catalog-state.ts';
+import { detailWithNote, operationTarget, type Operation } from '../plan/operations.ts';
+import { StaleTable, type CatalogState } from './catalog-state.ts';
 import { classify, type Decision, type DeclaredConstraint, type SchemaOperation } from './classify.ts';
 import type { RunLookahead } from './lookahead.ts';
 import { throwIfInterrupted } from './interruption.ts';
@@ -69,10 +69,11 @@ export class LiveExecutor implements OperationExecutor {
       addCount(this.#o.counts, result.outcome);
       this.#o.emit({
         event: 'op', revision: this.#o.revision, direction: this.#o.direction, op: op.kind, target, outcome: result.outcome,
-        ...(result.detail ? { detail: result.detail } : {}),
+        ...detailWithNote(op, result.detail),
         ...(result.differences?.length ? { differences: result.differences } : {}),
         ...(result.rows !== undefined ? { rows: result.rows } : {}),
         ...(sql.length ? { sql } : {}),
+        ...(op.kind === 'sql' && !op.idempotent ? { unguarded: true as const } : {}),
         ms: Math.round(performance.now() - started),
       });
       return result;
@@ -83,8 +84,8 @@ export class LiveExecutor implements OperationExecutor {
 
   async #schema(op: SchemaOperation): Promise<{ result: OperationResult; sql: string[] }> {
     const catalog = this.#o.catalog;
-    await catalog.load();
-    const decision = this.#classify(op);
+    await catalog.load(touchedTables(op));
+    const decision = await this.#classifyFresh(op);
     if (decision.action === 'skip') return { result: { outcome: 'skipped', detail: decision.detail, ...(decision.differences ? { differences: decision.differences } : {}) }, sql: [] };
     if (decision.action === 'drift') {
       if (this.#o.strict) {
@@ -109,7 +110,8 @@ export class LiveExecutor implements OperationExecutor {
       } catch (error) {
         // Something outside idem created the object at the same moment: judge again on a fresh catalog.
         if (sent.length === 0 && this.#o.session.isAlreadyExistsError(error)) {
-          await catalog.refresh(touchedTables(op));
+          catalog.touched(touchedTables(op));
+          await catalog.load();
           const again = this.#classify(op);
           if (again.action !== 'apply') {
             const outcome = again.action === 'skip' ? 'skipped' : 'drift';
@@ -119,11 +121,26 @@ export class LiveExecutor implements OperationExecutor {
         throw new IdemError('OPERATION_FAILED', `${op.kind} ${operationTarget(op)} failed`, { sql: statement.sql, cause: error, hint: failureHint(op) });
       }
     }
-    await catalog.refresh(touchedTables(decision.op));
+    catalog.touched(touchedTables(decision.op));
     return {
       result: { outcome: 'applied', ...(decision.detail ? { detail: decision.detail } : {}), ...(decision.differences ? { differences: decision.differences } : {}) },
       sql: sent,
     };
+  }
+
+  /**
+   * Classifies against a catalog brought up to date for the operation's own
+   * tables; a judgement that needs another table changed earlier in the run
+   * (a later name, a referenced table) loads every stale table and judges again.
+   */
+  async #classifyFresh(op: SchemaOperation): Promise<Decision> {
+    try {
+      return this.#classify(op);
+    } catch (error) {
+      if (!(error instanceof StaleTable)) throw error;
+      await this.#o.catalog.load();
+      return this.#classify(op);
+    }
   }
 
   #classify(op: SchemaOperation): Decision {

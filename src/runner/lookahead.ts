@@ -9,7 +9,7 @@
 import { TYPE_FIELDS } from '../catalog/compare-shape.ts';
 import type { ColumnSpec } from '../plan/column-spec.ts';
 import type { Operation } from '../plan/operations.ts';
-import type { Lookahead } from './classify.ts';
+import type { Lookahead, SchemaOperation } from './classify.ts';
 
 export interface RecordedOperation {
   /** Order in the run: migration index, then operation index. */
@@ -25,11 +25,14 @@ export class RunLookahead {
   readonly #declarations: Array<{ position: number; revision: string; objects: DeclaredObject[] }>;
   /** Renames only: usually none, and every absent table or column asks about them. */
   readonly #renames: RecordedOperation[];
+  /** Revisions recorded only, never run now: applied migrations after the ones a reapply runs again. */
+  readonly #recordedOnly: ReadonlySet<string>;
 
-  constructor(records: RecordedOperation[]) {
+  constructor(records: RecordedOperation[], recordedOnly: ReadonlySet<string> = new Set()) {
     const sorted = [...records].sort((a, b) => a.position - b.position);
     this.#declarations = sorted.map((r) => ({ position: r.position, revision: r.revision, objects: declaredObjects(r.op) }));
     this.#renames = sorted.filter((r) => r.op.kind === 'renameTable' || r.op.kind === 'renameColumn');
+    this.#recordedOnly = recordedOnly;
   }
 
   get size(): number {
@@ -58,8 +61,50 @@ export class RunLookahead {
         for (const r of renames) if (r.op.kind === 'renameColumn' && r.op.table === table && r.op.from === name) name = r.op.to;
         return name === column ? undefined : name;
       },
+      ...(this.#recordedOnly.size > 0 ? { ownedLater: (op: SchemaOperation) => this.#ownedLater(op, position) } : {}),
     };
   }
+
+  /**
+   * What an already-applied later migration declares is its own: a reapply
+   * leaves it alone, so running an old migration again never undoes a later
+   * one (re-creating a table it dropped, shrinking a column it widened).
+   */
+  #ownedLater(op: SchemaOperation, position: number): { op: SchemaOperation } | { owner: string } | undefined {
+    const owner = (object: string, field?: string): string | undefined => {
+      for (let i = firstAfter(this.#declarations, position); i < this.#declarations.length; i++) {
+        const d = this.#declarations[i]!;
+        if (this.#recordedOnly.has(d.revision) && d.objects.some((key) => covers(key, object, field))) return d.revision;
+      }
+      return undefined;
+    };
+    if (op.kind === 'alterColumn') {
+      // Only the fields a later migration declares are its; the others are still this one's to apply.
+      const object = `${op.table}.${op.column}`;
+      const owners = alteredFields(op.changes).flatMap((field) => {
+        const revision = owner(object, field);
+        return revision === undefined ? [] : [{ field, revision }];
+      });
+      if (owners.length === 0) return undefined;
+      const changes = withoutFields(op.changes, owners.map((o) => o.field));
+      return alteredFields(changes).length === 0 ? { owner: owners[0]!.revision } : { op: { ...op, changes } };
+    }
+    for (const key of declaredObjects(op)) {
+      const revision = (key.fields ?? [undefined]).map((field) => owner(key.object, field)).find((r) => r !== undefined);
+      if (revision !== undefined) return { owner: revision };
+    }
+    return undefined;
+  }
+}
+
+/** An alterColumn's changes without the given difference fields (`type` stands for every type field). */
+function withoutFields(changes: ColumnSpec, fields: readonly string[]): ColumnSpec {
+  const rest: ColumnSpec = { ...changes };
+  for (const field of fields) {
+    const keys = field === 'type' ? TYPE_FIELDS : [field as keyof ColumnSpec];
+    for (const key of keys) delete (rest as Record<string, unknown>)[key];
+  }
+  return rest;
 }
 
 /** Index of the first entry past `position` (binary search: the list is sorted). */

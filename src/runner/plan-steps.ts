@@ -14,6 +14,7 @@ import type { DeclaredConstraint } from './classify.ts';
 import { emptyCounts, type Direction, type EventSink } from './events.ts';
 import { POSITIONS_PER_MIGRATION } from './lookahead.ts';
 import { PlanningExecutor, SimulatedCatalog, type PlannedOperation } from './planning-executor.ts';
+import { refuseUnlockedMigrations } from './unlocked-migrations.ts';
 import type { AppliedRevision } from './version-table.ts';
 
 export interface PlanStepsOptions {
@@ -32,6 +33,7 @@ export interface PlannedSteps {
 export async function planSteps(options: PlanStepsOptions): Promise<PlannedSteps> {
   const { session, steps, direction, emit } = options;
   const modules = await loadAll(steps);
+  refuseUnlockedMigrations(session, steps, modules);
   // The catalog is read once; the look-ahead and the simulation both start from that read.
   const snapshot = await session.catalog.readAll();
   const catalog = new SimulatedCatalog(new Map(snapshot.tables));
@@ -74,7 +76,7 @@ export async function planSteps(options: PlanStepsOptions): Promise<PlannedSteps
 }
 
 /** The one catalog read, served again to the look-ahead pass instead of reading the database twice. */
-function frozenReader(snapshot: CatalogSnapshot, live: CatalogReader): CatalogReader {
+export function frozenReader(snapshot: CatalogSnapshot, live: CatalogReader): CatalogReader {
   return {
     readAll: async () => ({ tables: new Map(snapshot.tables) }),
     readTables: async (names) => new Map(names.flatMap((n) => {

@@ -13,7 +13,7 @@ import { simulateOperation } from '../catalog/simulate.ts';
 import type { DialectSession } from '../dialect/dialect.ts';
 import { IdemError } from '../errors.ts';
 import type { OperationExecutor, OperationResult, TableSummary } from '../plan/migration-context.ts';
-import { operationTarget, type Operation } from '../plan/operations.ts';
+import { detailWithNote, operationTarget, type Operation } from '../plan/operations.ts';
 import { classify, type DeclaredConstraint, type SchemaOperation } from './classify.ts';
 import { evaluateCondition } from './condition.ts';
 import type { Direction, EventSink, OutcomeCounts } from './events.ts';
@@ -91,11 +91,11 @@ export class PlanningExecutor implements OperationExecutor {
       addCount(this.#o.counts, result.outcome);
       this.#o.record.push({
         revision: this.#o.revision, direction: this.#o.direction, op: op.kind, target, outcome: result.outcome,
-        ...(result.detail ? { detail: result.detail } : {}),
+        ...detailWithNote(op, result.detail),
       });
       this.#o.emit({
         event: 'op', revision: this.#o.revision, direction: this.#o.direction, op: op.kind, target, outcome: result.outcome,
-        ...(result.detail ? { detail: result.detail } : {}),
+        ...detailWithNote(op, result.detail),
         ...(result.differences?.length ? { differences: result.differences } : {}),
         ms: Math.round(performance.now() - started), planned: true,
       });

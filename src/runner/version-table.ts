@@ -107,6 +107,33 @@ export class VersionTable {
     expectOneRow(result.rowsAffected, 'record', entry.revision);
   }
 
+  /** The checksum recorded for this revision now, undefined when it is not recorded: re-checked under the lock before a reapply. */
+  async recordedChecksum(revision: string): Promise<string | undefined> {
+    if (!(await this.exists())) return undefined;
+    const sql = this.#session.bindPlaceholders(`SELECT checksum FROM ${this.#session.quoteIdentifier(VERSION_TABLE)} WHERE revision = ?`);
+    const [row] = await this.#session.driver.query<{ checksum: unknown }>(sql, [revision]);
+    return row === undefined ? undefined : String(row.checksum);
+  }
+
+  /**
+   * A reapplied migration (`idem up --reapply`): its row now says what the
+   * latest run did, with the file's checksum as it ran, so the edit is no
+   * longer reported. `seq` stays: the revision keeps its place in the order
+   * revisions were applied in.
+   */
+  async update(entry: Omit<AppliedRevision, 'appliedAt'> & { appliedAt?: string }): Promise<void> {
+    const q = (name: string) => this.#session.quoteIdentifier(name);
+    const sql = this.#session.bindPlaceholders(
+      `UPDATE ${q(VERSION_TABLE)} SET description = ?, checksum = ?, applied_at = ?, duration_ms = ?, applied = ?, skipped = ?, drift = ?, operations = ? `
+      + 'WHERE revision = ?',
+    );
+    const result = await this.#session.driver.execute(sql, [
+      entry.description, entry.checksum, entry.appliedAt ?? new Date().toISOString(), Math.round(entry.durationMs),
+      entry.counts.applied, entry.counts.skipped, entry.counts.drift, JSON.stringify({ how: entry.how, declared: entry.declared }), entry.revision,
+    ]);
+    expectOneRow(result.rowsAffected, 'update', entry.revision);
+  }
+
   async remove(revision: string): Promise<void> {
     const q = (name: string) => this.#session.quoteIdentifier(name);
     const sql = this.#session.bindPlaceholders(`DELETE FROM ${q(VERSION_TABLE)} WHERE revision = ?`);

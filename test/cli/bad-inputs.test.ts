@@ -278,6 +278,11 @@ const cases: Case[] = [
     args: ['--lock-timeout', 'soon', 'up'], exit: EXIT.usage, code: 'USAGE',
     message: /--lock-timeout must be a number of seconds \(got soon\)/, hint: /--lock-timeout 120/,
   },
+  {
+    name: 'a --lock-lease under a second',
+    args: ['--lock-lease', '0.5', 'up'], exit: EXIT.usage, code: 'USAGE',
+    message: /--lock-lease must be a number of seconds, at least 1 \(got 0\.5\)/, hint: /--lock-lease 15/,
+  },
 
   // ---- the connection
   {

@@ -121,6 +121,21 @@ describe('readStaticHeader', () => {
     assert.equal(readStaticHeader("// export const revision = 'x';\nexport const revises = null;"), null);
   });
 
+  test('a header written after the code, or split around it, is read from the whole file', () => {
+    const after = "export async function up(m) { await m.sql('x'); }\nexport const revision = 'late';\nexport const revises = null;\nexport const description = 'd';\n";
+    assert.deepEqual(readStaticHeader(after), { revision: 'late', revises: [], description: 'd' });
+    const split = "export const revision = 's';\nexport const revises = ['p'];\nexport function up() {}\nexport const description = 'after';\n";
+    assert.deepEqual(readStaticHeader(split), { revision: 's', revises: ['p'], description: 'after' });
+    const computedLater = "export const revision = 's';\nexport const revises = null;\nfunction f() { return 'x'; }\nexport const description = f();\n";
+    assert.equal(readStaticHeader(computedLater), null, 'a header name computed after the code still means import');
+  });
+
+  test('a complete header stops the reading: the body after it is not tokenized', () => {
+    // An unterminated template in the body would make the whole file unreadable to the lexer.
+    const text = "export const revision = 'r';\nexport const revises = null;\nexport const description = 'd';\nexport async function up(m) { const s = `unterminated; }\n";
+    assert.deepEqual(readStaticHeader(text), { revision: 'r', revises: [], description: 'd' });
+  });
+
   test('returns null for computed values and other forms, so the caller imports', () => {
     const cases = [
       "export const revision = 'a' + 'b'; export const revises = null;",

@@ -177,11 +177,12 @@ describe('MariaDB server', { skip: withoutMariadb }, () => {
 
 describe('MySQL driver without a server', () => {
   /** A stand-in for mysql2 whose connection answers the connect-time query with `info`. */
-  function fakeMysql2(info: Record<string, unknown>, sent: unknown[][] = []): Parameters<typeof MysqlDriver.connect>[1] {
+  function fakeMysql2(info: Record<string, unknown>, sent: unknown[][] = [], variables: Array<{ Variable_name: string; Value: string }> = []): Parameters<typeof MysqlDriver.connect>[1] {
     const connection = {
       async query(sql: string, params?: unknown[]) {
         sent.push([sql, params]);
-        return [sql.startsWith('SELECT VERSION()') ? [info] : { affectedRows: 0 }, []];
+        // The connect text is two statements: the server facts, then the wsrep variables.
+        return [sql.startsWith('SELECT VERSION()') ? [[info], variables] : { affectedRows: 0 }, []];
       },
       destroy() {},
       on() { return connection; },
@@ -200,7 +201,7 @@ describe('MySQL driver without a server', () => {
   it('tells MySQL from MariaDB and keeps backslash escapes on for its own session', async () => {
     const sent: unknown[][] = [];
     const driver = await MysqlDriver.connect('mysql://app@db:3306/app', fakeMysql2({ version: '8.0.36', db: 'app', id: 9, read_only: 0, sql_mode: 'STRICT_TRANS_TABLES,NO_BACKSLASH_ESCAPES' }, sent));
-    assert.deepEqual(driver.server, { flavor: 'mysql', version: '8.0.36', database: 'app', connectionId: 9 });
+    assert.deepEqual(driver.server, { flavor: 'mysql', version: '8.0.36', database: 'app', connectionId: 9, variables: new Map() });
     assert.deepEqual(sent[1], ['SET SESSION sql_mode = ?', ['STRICT_TRANS_TABLES']]);
     const maria = await MysqlDriver.connect('mysql://app@db:3306/app', fakeMysql2({ version: '10.11.6-MariaDB', db: 'app', id: 3, read_only: 0, sql_mode: '' }));
     assert.equal(maria.server.flavor, 'mariadb');

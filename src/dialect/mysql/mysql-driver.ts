@@ -21,6 +21,7 @@ import type { Connection, ConnectionOptions, ResultSetHeader } from 'mysql2/prom
 import { IdemError } from '../../errors.ts';
 import { maskUrl } from '../connection-url.ts';
 import type { Driver, ExecResult } from '../dialect.ts';
+import { GALERA_VARIABLES } from './mysql-galera.ts';
 import type { MysqlFlavor } from './mysql-types.ts';
 
 type Mysql2 = typeof import('mysql2/promise');
@@ -32,6 +33,8 @@ export interface MysqlServer {
   /** The connection's database, `SELECT DATABASE()`. */
   database: string;
   connectionId: number;
+  /** The wsrep settings (Galera), read in the same round trip; empty on a server without them (MySQL). */
+  variables: ReadonlyMap<string, string>;
 }
 
 export async function loadMysql2(load: () => Promise<unknown> = () => import('mysql2/promise')): Promise<Mysql2> {
@@ -114,8 +117,13 @@ export class MysqlDriver implements Driver {
       throw connectionError(error, url, where, options);
     }
     try {
-      const [rows] = await connection.query('SELECT VERSION() AS version, DATABASE() AS db, CONNECTION_ID() AS id, @@read_only AS read_only, @@sql_mode AS sql_mode');
-      const info = (rows as Record<string, unknown>[])[0] ?? {};
+      // SHOW VARIABLES, not @@wsrep_on: MySQL has no such variable and would refuse the whole SELECT.
+      const [results] = await connection.query(
+        'SELECT VERSION() AS version, DATABASE() AS db, CONNECTION_ID() AS id, @@read_only AS read_only, @@sql_mode AS sql_mode; '
+        + 'SHOW SESSION VARIABLES WHERE Variable_name IN (?)', [GALERA_VARIABLES],
+      );
+      const [rows, variables] = results as [Record<string, unknown>[], Array<{ Variable_name: string; Value: string }>];
+      const info = rows[0] ?? {};
       const version = String(info.version ?? '');
       // super_read_only forces read_only on, so read_only alone covers both. https://dev.mysql.com/doc/refman/8.0/en/server-system-variables.html#sysvar_super_read_only
       if (Number(info.read_only) === 1) {
@@ -134,6 +142,7 @@ export class MysqlDriver implements Driver {
         version,
         database: String(info.db ?? options.database),
         connectionId: Number(info.id),
+        variables: new Map(variables.map((v) => [v.Variable_name.toLowerCase(), String(v.Value)])),
       });
     } catch (error) {
       connection.destroy();

@@ -13,7 +13,7 @@
  */
 import { createHash } from 'node:crypto';
 import { IdemError } from '../../errors.ts';
-import type { Driver, RunLock, TransactionControl } from '../dialect.ts';
+import type { Driver, LockHolder, RunLock, TransactionControl } from '../dialect.ts';
 
 /** Longer names are an error on MySQL 5.7+ (ER_USER_LOCK_WRONG_NAME). */
 const MAX_LOCK_NAME = 64;
@@ -66,26 +66,33 @@ export class MysqlRunLock implements RunLock {
     await this.#driver.query('SELECT RELEASE_LOCK(?) AS released', [this.name]);
   }
 
-  /** Who holds it: IS_USED_LOCK gives the connection id; PROCESSLIST its user and host when this user may see them. */
+  /**
+   * Who holds the lock: IS_USED_LOCK gives the holding connection's id (NULL
+   * when free), the process list its user, host, database and how long it
+   * has been in its current state, when this user may see them (PROCESS
+   * privilege, or the same user). Only reads.
+   * https://dev.mysql.com/doc/refman/8.0/en/locking-functions.html#function_is-used-lock
+   * https://mariadb.com/kb/en/information-schema-processlist-table/
+   */
+  async holder(): Promise<LockHolder | null> {
+    const [used] = await this.#driver.query<{ id: number | string | null; self: number | string }>(
+      'SELECT IS_USED_LOCK(?) AS id, CONNECTION_ID() AS self', [this.name],
+    );
+    if (used?.id === null || used?.id === undefined || Number(used.id) === Number(used.self)) return null;
+    const id = Number(used.id);
+    const [who] = await this.#driver.query<{ user: string; host: string; db: string | null; command: string | null; time: number | null }>(
+      'SELECT USER AS user, HOST AS host, DB AS db, COMMAND AS command, TIME AS time FROM information_schema.PROCESSLIST WHERE ID = ?', [id],
+    ).catch(() => []); // the id alone still says who
+    const details = who ? [`${who.user}@${who.host}`, ...(who.db ? [`database ${who.db}`] : []), ...(who.command ? [`${who.command} for ${who.time ?? 0}s`] : [])] : [];
+    return { description: `connection ${id}${details.length ? ` (${details.join(', ')})` : ''}`, session: id, end: `KILL ${id}` };
+  }
+
   async #timeout(seconds: number): Promise<IdemError> {
-    let holder = 'another connection';
-    let id: number | undefined;
-    try {
-      const [used] = await this.#driver.query<{ id: number | null }>('SELECT IS_USED_LOCK(?) AS id', [this.name]);
-      if (used?.id !== null && used?.id !== undefined) {
-        id = Number(used.id);
-        holder = `connection ${id}`;
-        const [who] = await this.#driver.query<{ user: string; host: string }>(
-          'SELECT USER AS user, HOST AS host FROM information_schema.PROCESSLIST WHERE ID = ?', [id],
-        );
-        if (who) holder += ` (${who.user}@${who.host})`;
-      }
-    } catch {
-      // Only for the message: the timeout is the error either way.
-    }
-    return new IdemError('LOCK_TIMEOUT', `another runner holds the lock "${this.name}": ${holder} did not release it within ${seconds}s`, {
-      data: { lock: this.name, ...(id !== undefined ? { connectionId: id } : {}) },
-      hint: `another \`idem up\` is migrating this database; when it ends this run finds nothing to do. Re-run, or wait longer (--lock-timeout)${id !== undefined ? `; if that connection is stuck, KILL ${id}` : ''}`,
+    // Only for the message: the timeout is the error either way.
+    const holder = await this.holder().catch(() => null);
+    return new IdemError('LOCK_TIMEOUT', `another runner holds the lock "${this.name}": ${holder?.description ?? 'another connection'} did not release it within ${seconds}s`, {
+      data: { lock: this.name, ...(holder?.session !== undefined ? { connectionId: holder.session } : {}) },
+      hint: `another \`idem up\` is migrating this database; when it ends this run finds nothing to do. Re-run, or wait longer (--lock-timeout)${holder?.end ? `; if that connection is stuck, ${holder.end}` : ''}`,
     });
   }
 }

@@ -8,6 +8,16 @@
  * Values are left as pg returns them: int8 and numeric arrive as strings
  * (they do not fit a JS number); callers that count rows use Number(). No
  * global type parser is changed: the application may share this pg module.
+ *
+ * Behind a transaction pooler (PgBouncer's pool_mode = transaction) one
+ * client connection is served by whichever server session is free at each
+ * transaction, so nothing set for the session survives to the next one.
+ * What idem needs set (the search_path of `?schema=`) is then given as
+ * `perTransaction`: sent as SET LOCAL after every BEGIN, and a statement sent
+ * outside a transaction runs in a transaction of its own with it. pg's
+ * queries are unnamed statements (Parse, Bind, Execute, Sync in one go), which
+ * a transaction pooler serves on one server session.
+ * https://www.pgbouncer.org/features.html#sql-feature-map-for-pooling-modes
  */
 import type { Client, ClientConfig, QueryResult } from 'pg';
 import { IdemError } from '../../errors.ts';
@@ -53,6 +63,8 @@ export class PostgresDriver implements Driver {
   /** Set when the server or network ends the session: every later call fails with it. */
   #lost: Error | undefined;
   #closed = false;
+  #perTransaction: string | undefined;
+  #inTransaction = false;
 
   private constructor(client: Client, label: string) {
     this.#client = client;
@@ -77,6 +89,65 @@ export class PostgresDriver implements Driver {
     return new PostgresDriver(client, options.label);
   }
 
+  /**
+   * The process id PostgreSQL announced for this connection at start-up
+   * (BackendKeyData, kept by pg for cancel requests). A pooler answers the
+   * start-up itself with a key of its own, since a cancel must reach
+   * whichever server session serves the client then: this differs from
+   * pg_backend_pid() behind one. null when none was announced.
+   * https://www.postgresql.org/docs/current/protocol-flow.html#PROTOCOL-FLOW-START-UP
+   */
+  get announcedPid(): number | null {
+    const pid = (this.#client as unknown as { processID?: unknown }).processID;
+    return typeof pid === 'number' ? pid : null;
+  }
+
+  /** Statements (`SET LOCAL …`) every transaction starts with; see the file comment. */
+  setPerTransaction(sql: string): void {
+    this.#perTransaction = sql;
+  }
+
+  get inTransaction(): boolean {
+    return this.#inTransaction;
+  }
+
+  /**
+   * BEGIN, with the per-transaction statements, in one round trip. Returns
+   * the pid of the server session the transaction runs in: the session lock
+   * checks it is still the one it was taken in. `isolation`: for a
+   * transaction that must see what others committed after its first
+   * statement (one that waits for a lock inside it), whatever the server's
+   * default_transaction_isolation.
+   */
+  async begin(isolation?: 'read committed'): Promise<number> {
+    this.#assertAlive();
+    const prelude = this.#perTransaction === undefined ? '' : `${this.#perTransaction}; `;
+    const begin = isolation === undefined ? 'BEGIN' : 'BEGIN ISOLATION LEVEL READ COMMITTED';
+    // No parameters: pg sends it as one simple query, several statements in one message.
+    let result: QueryResult[];
+    try {
+      result = (await this.#client.query(`${begin}; ${prelude}SELECT pg_backend_pid() AS pid`)) as unknown as QueryResult[];
+    } catch (error) {
+      // The BEGIN may have run before the failing statement: leave no transaction open behind it.
+      await this.#client.query('ROLLBACK').catch(() => undefined);
+      throw beginError(error, this.label);
+    }
+    this.#inTransaction = true;
+    return Number(result[result.length - 1]?.rows[0]?.pid);
+  }
+
+  async commit(): Promise<void> {
+    this.#inTransaction = false;
+    this.#assertAlive();
+    await this.#client.query('COMMIT');
+  }
+
+  async rollback(): Promise<void> {
+    this.#inTransaction = false;
+    this.#assertAlive();
+    await this.#client.query('ROLLBACK');
+  }
+
   async query<Row = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<Row[]> {
     const result = await this.#send(sql, params);
     // Several statements without parameters come back as one result each; the last one's rows are the answer.
@@ -88,7 +159,8 @@ export class PostgresDriver implements Driver {
     this.#assertAlive();
     // rowMode 'array' keeps columns that share a name (`SELECT 1, 2`: both `?column?`).
     // https://node-postgres.com/features/queries#row-mode
-    const result = (await this.#client.query({ text: sql, values: params, rowMode: 'array' })) as unknown as QueryResult | QueryResult[];
+    const result = await this.#inOwnTransaction(async () =>
+      (await this.#client.query({ text: sql, values: params, rowMode: 'array' })) as unknown as QueryResult | QueryResult[]);
     const last = Array.isArray(result) ? result[result.length - 1] : result;
     return (last?.rows ?? []) as unknown[][];
   }
@@ -109,7 +181,23 @@ export class PostgresDriver implements Driver {
   async #send(sql: string, params: unknown[]): Promise<QueryResult | QueryResult[]> {
     this.#assertAlive();
     // An empty parameter list keeps pg on the simple protocol, which allows several statements in one string.
-    return (await this.#client.query(sql, params.length > 0 ? params : undefined)) as unknown as QueryResult | QueryResult[];
+    return this.#inOwnTransaction(async () =>
+      (await this.#client.query(sql, params.length > 0 ? params : undefined)) as unknown as QueryResult | QueryResult[]);
+  }
+
+  /** `send` as is, or, with per-transaction statements and no transaction open, in a transaction of its own. */
+  async #inOwnTransaction<T>(send: () => Promise<T>): Promise<T> {
+    if (this.#perTransaction === undefined || this.#inTransaction) return send();
+    await this.begin();
+    let result: T;
+    try {
+      result = await send();
+    } catch (error) {
+      await this.rollback().catch(() => undefined);
+      throw error;
+    }
+    await this.commit();
+    return result;
   }
 
   #assertAlive(): void {
@@ -158,6 +246,19 @@ export function connectionError(error: unknown, label: string, secrets: readonly
       }
       return make(`cannot connect to ${label}: ${dbMessage}`, 'check the URL and that the server accepts connections from here');
   }
+}
+
+/**
+ * A pooler in statement mode (PgBouncer pool_mode = statement) ends the
+ * connection at the first BEGIN: every statement may go to another server
+ * session, so it allows no transaction, and idem needs one per migration.
+ * https://www.pgbouncer.org/config.html#pool_mode
+ */
+function beginError(error: unknown, label: string): unknown {
+  if (!/transaction blocks not allowed in statement pooling mode/i.test((error as Error)?.message ?? '')) return error;
+  return new IdemError('CONFIG', `${label} goes through a pooler in statement pooling mode, which allows no transaction; idem runs each migration in one`, {
+    cause: error, hint: 'point the URL at a pool in transaction or session mode (PgBouncer pool_mode = transaction), or at PostgreSQL itself',
+  });
 }
 
 /** The password as written in the URL and decoded, to keep out of any text. */

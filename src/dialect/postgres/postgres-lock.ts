@@ -10,7 +10,10 @@
  *
  * The key is two int4s: a constant for idem, and a hash of the schema name,
  * so two schemas of one database (one per tenant) migrate side by side.
- * Advisory locks are per database already.
+ * Advisory locks are per database already. Behind a transaction pooler the
+ * same key is taken per transaction instead (postgres-transaction-lock.ts):
+ * session and transaction advisory locks on one key exclude each other, so
+ * a runner through the pooler and one connected directly still take turns.
  *
  * The timeout is `lock_timeout` around a blocking pg_advisory_lock rather
  * than polling pg_try_advisory_lock: the waiter sits in the server's lock
@@ -21,7 +24,7 @@
  */
 import { createHash } from 'node:crypto';
 import { IdemError } from '../../errors.ts';
-import type { RunLock, TransactionControl } from '../dialect.ts';
+import type { LockHolder, RunLock, TransactionControl } from '../dialect.ts';
 import type { PostgresDriver } from './postgres-driver.ts';
 
 /** 'idem' as a big-endian int4: the first half of every idem lock key. */
@@ -42,14 +45,23 @@ export function advisoryKeyFor(schema: string): AdvisoryKey {
   return { classId: IDEM_LOCK_CLASS, objectId: digest.readUInt32BE(0) & 0x7fffffff };
 }
 
-export class PostgresRunLock implements RunLock {
-  readonly #driver: PostgresDriver;
-  #key: AdvisoryKey | undefined;
-  #schema = '';
-  #held = false;
+/** How a transaction of the run starts: BEGIN, and what the run lock needs with it. */
+export interface TransactionOpener {
+  open(): Promise<void>;
+}
 
-  constructor(driver: PostgresDriver) {
+export class PostgresRunLock implements RunLock, TransactionOpener {
+  readonly #driver: PostgresDriver;
+  readonly #schema: string;
+  readonly #key: AdvisoryKey;
+  #held = false;
+  /** The server session the lock was taken in. */
+  #pid: number | undefined;
+
+  constructor(driver: PostgresDriver, schema: string) {
     this.#driver = driver;
+    this.#schema = schema;
+    this.#key = advisoryKeyFor(schema);
   }
 
   get held(): boolean {
@@ -58,25 +70,23 @@ export class PostgresRunLock implements RunLock {
 
   async acquire(timeoutMs: number): Promise<void> {
     if (this.#held) return;
-    const key = await this.#resolveKey();
-    await this.#refuseReadOnly();
-    const ms = Math.min(MAX_LOCK_TIMEOUT_MS, Math.max(0, Math.floor(timeoutMs)));
-    const args = [key.classId, key.objectId];
+    await refuseReadOnly(this.#driver);
+    const ms = clampLockTimeout(timeoutMs);
+    const args = [this.#key.classId, this.#key.objectId];
     if (ms === 0) {
-      const [row] = await this.#driver.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1::int4, $2::int4) AS ok', args);
-      if (row?.ok !== true) throw await this.#timeout(ms);
-      this.#held = true;
+      const [row] = await this.#driver.query<{ ok: boolean; pid: number }>('SELECT pg_try_advisory_lock($1::int4, $2::int4) AS ok, pg_backend_pid() AS pid', args);
+      if (row?.ok !== true) throw await lockTimeoutError(this.#driver, this.#schema, ms);
+      this.#taken(row.pid);
       return;
     }
     const [saved] = await this.#driver.query<{ value: string }>(`SELECT current_setting('lock_timeout') AS value`);
     await this.#driver.query(`SELECT set_config('lock_timeout', $1, false)`, [`${ms}ms`]);
     try {
-      await this.#driver.query('SELECT pg_advisory_lock($1::int4, $2::int4)', args);
-      this.#held = true;
+      const [row] = await this.#driver.query<{ pid: number }>('SELECT pg_advisory_lock($1::int4, $2::int4), pg_backend_pid() AS pid', args);
+      this.#taken(row!.pid);
     } catch (error) {
       // 55P03 lock_not_available: lock_timeout; 57014 query_canceled: a shorter statement_timeout got there first.
-      const code = (error as { code?: string }).code;
-      if (code === '55P03' || code === '57014') throw await this.#timeout(ms, error);
+      if (isLockWaitEnded(error)) throw await lockTimeoutError(this.#driver, this.#schema, ms, error);
       throw error;
     } finally {
       await this.#driver.query(`SELECT set_config('lock_timeout', $1, false)`, [saved?.value ?? '0']).catch(() => undefined);
@@ -84,64 +94,114 @@ export class PostgresRunLock implements RunLock {
   }
 
   async release(): Promise<void> {
-    if (!this.#held || this.#key === undefined) return;
+    if (!this.#held) return;
     this.#held = false;
     // A failure here means the session is gone, and the lock with it.
     await this.#driver.query('SELECT pg_advisory_unlock($1::int4, $2::int4)', [this.#key.classId, this.#key.objectId]).catch(() => undefined);
   }
 
-  async #resolveKey(): Promise<AdvisoryKey> {
-    if (this.#key === undefined) {
-      const [row] = await this.#driver.query<{ schema: string | null }>('SELECT current_schema() AS schema');
-      this.#schema = row?.schema ?? '';
-      this.#key = advisoryKeyFor(this.#schema);
-    }
-    return this.#key;
+  holder(): Promise<LockHolder | null> {
+    return lockHolder(this.#driver, this.#key);
   }
 
   /**
-   * A standby (or a default_transaction_read_only server) accepts the
-   * connection and the lock, then fails the first write; say so before.
-   * https://www.postgresql.org/docs/current/hot-standby.html
+   * BEGIN, and a check that the transaction runs in the server session the
+   * lock was taken in. A direct connection always does; a pooler that hands
+   * each transaction to whichever server session is free does not, and a
+   * session lock then protects nothing (`?pooler=session` given to a
+   * transaction pooler). Not every such case shows here (the pooler may hand
+   * back the same session), so this is a last guard, not the detection; the
+   * pid comes with the BEGIN, so the check costs no round trip.
    */
-  async #refuseReadOnly(): Promise<void> {
-    const [row] = await this.#driver.query<{ standby: boolean; read_only: string }>(
-      `SELECT pg_is_in_recovery() AS standby, current_setting('transaction_read_only') AS read_only`,
-    );
-    if (row?.standby === true || row?.read_only === 'on') {
-      throw new IdemError('CONNECTION', `${this.#driver.label} is read-only (${row.standby ? 'a standby in recovery' : 'default_transaction_read_only is on'})`, {
-        hint: 'point the URL at the primary server; replicas cannot be migrated',
+  async open(): Promise<void> {
+    const pid = await this.#driver.begin();
+    if (!this.#held || pid === this.#pid) return;
+    await this.#driver.rollback().catch(() => undefined);
+    throw new IdemError('CONFIG',
+      `the server session changed under idem's run lock on schema "${this.#schema}" (taken by pid ${this.#pid}, this transaction runs in pid ${pid}): `
+      + `${this.#driver.label} goes through a pooler that pools transactions, where a session lock does not hold; nothing of this migration ran`, {
+        hint: 'remove ?pooler=session from the URL (or write ?pooler=transaction): idem then takes its lock inside each migration\'s transaction',
       });
-    }
   }
 
-  /** What the runner waits for, and who holds it, as far as pg_locks and pg_stat_activity show. */
-  async #timeout(ms: number, cause?: unknown): Promise<IdemError> {
-    const key = this.#key!;
-    let holder = '';
-    try {
-      const rows = await this.#driver.query<{ pid: number; application_name: string | null; state: string | null; since: string | null }>(
-        `SELECT l.pid, a.application_name, a.state, to_char(a.backend_start, 'YYYY-MM-DD HH24:MI:SS TZ') AS since
-           FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid
-          WHERE l.locktype = 'advisory' AND l.granted AND l.classid = $1::oid AND l.objid = $2::oid AND l.objsubid = 2
-            AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
-        [String(key.classId), String(key.objectId)],
-      );
-      const row = rows[0];
-      if (row !== undefined) {
-        const app = row.application_name ? `, application_name "${row.application_name}"` : '';
-        holder = ` held by pid ${row.pid}${app}${row.since ? `, connected since ${row.since}` : ''}`;
-      }
-    } catch {
-      // The holder is a courtesy; the timeout is the error.
-    }
-    return new IdemError('LOCK_TIMEOUT',
-      `waited ${formatMs(ms)} for idem's run lock on schema "${this.#schema}" (advisory lock ${key.classId}/${key.objectId})${holder ? `,${holder}` : ''}`, {
-        ...(cause === undefined ? {} : { cause }),
-        hint: 'another `idem up` is migrating this schema; re-run when it finishes (it will find nothing to do), or raise --lock-timeout. '
-          + 'A holder that is not idem can be ended with SELECT pg_terminate_backend(<pid>)',
-      });
+  #taken(pid: number): void {
+    this.#held = true;
+    this.#pid = pid;
   }
+}
+
+/**
+ * A standby (or a default_transaction_read_only server) accepts the
+ * connection and the lock, then fails the first write; say so before.
+ * https://www.postgresql.org/docs/current/hot-standby.html
+ */
+export async function refuseReadOnly(driver: PostgresDriver): Promise<void> {
+  const [row] = await driver.query<{ standby: boolean; read_only: string }>(
+    `SELECT pg_is_in_recovery() AS standby, current_setting('transaction_read_only') AS read_only`,
+  );
+  if (row?.standby === true || row?.read_only === 'on') {
+    throw new IdemError('CONNECTION', `${driver.label} is read-only (${row.standby ? 'a standby in recovery' : 'default_transaction_read_only is on'})`, {
+      hint: 'point the URL at the primary server; replicas cannot be migrated',
+    });
+  }
+}
+
+/**
+ * Who holds this schema's lock, as far as the server shows: pg_locks lists
+ * granted advisory locks with the holding pid (objsubid 2 marks a key of
+ * two int4s), session-level and transaction-level alike, pg_stat_activity
+ * what that session is. Only reads, so it never stands in a runner's way.
+ * Behind a pooler the holder is one of the pooler's server sessions (its
+ * client address is the pooler's; application_name is the runner's, which
+ * PgBouncer passes on), holding the lock for one migration's transaction:
+ * `in a transaction since` says for how long.
+ * https://www.postgresql.org/docs/current/view-pg-locks.html
+ * https://www.postgresql.org/docs/current/monitoring-stats.html#MONITORING-PG-STAT-ACTIVITY-VIEW
+ */
+export async function lockHolder(driver: PostgresDriver, key: AdvisoryKey): Promise<LockHolder | null> {
+  const [row] = await driver.query<{
+    pid: number; application_name: string | null; client: string | null; state: string | null; since: string | null; xact: string | null;
+  }>(
+    `SELECT l.pid, a.application_name, host(a.client_addr) AS client, a.state,
+            to_char(a.backend_start, 'YYYY-MM-DD HH24:MI:SS TZ') AS since,
+            to_char(a.xact_start, 'YYYY-MM-DD HH24:MI:SS TZ') AS xact
+       FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid
+      WHERE l.locktype = 'advisory' AND l.granted AND l.classid = $1::oid AND l.objid = $2::oid AND l.objsubid = 2
+        AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+        AND l.pid <> pg_backend_pid()`,
+    [String(key.classId), String(key.objectId)],
+  );
+  if (row === undefined) return null;
+  const parts = [`pid ${row.pid}`];
+  if (row.application_name) parts.push(`application_name "${row.application_name}"`);
+  if (row.client) parts.push(`client ${row.client}`);
+  if (row.since) parts.push(`connected since ${row.since}`);
+  if (row.state) parts.push(`state ${row.state}`);
+  if (row.xact) parts.push(`in a transaction since ${row.xact}`);
+  return { description: parts.join(', '), session: row.pid, end: `SELECT pg_terminate_backend(${row.pid})` };
+}
+
+/** What the runner waited for, and who holds it. */
+export async function lockTimeoutError(driver: PostgresDriver, schema: string, ms: number, cause?: unknown): Promise<IdemError> {
+  const key = advisoryKeyFor(schema);
+  // The holder is a courtesy; the timeout is the error.
+  const holder = await lockHolder(driver, key).catch(() => null);
+  return new IdemError('LOCK_TIMEOUT',
+    `waited ${formatMs(ms)} for idem's run lock on schema "${schema}" (advisory lock ${key.classId}/${key.objectId})${holder ? `, held by ${holder.description}` : ''}`, {
+      ...(cause === undefined ? {} : { cause }),
+      hint: 'another `idem up` is migrating this schema; re-run when it finishes (it will find nothing to do), or raise --lock-timeout. '
+        + 'A holder that is not idem can be ended with SELECT pg_terminate_backend(<pid>)',
+    });
+}
+
+/** 55P03 lock_not_available: lock_timeout; 57014 query_canceled: a shorter statement_timeout got there first. */
+export function isLockWaitEnded(error: unknown): boolean {
+  const code = (error as { code?: string } | null)?.code;
+  return code === '55P03' || code === '57014';
+}
+
+export function clampLockTimeout(timeoutMs: number): number {
+  return Math.min(MAX_LOCK_TIMEOUT_MS, Math.max(0, Math.floor(timeoutMs)));
 }
 
 function formatMs(ms: number): string {
@@ -150,35 +210,35 @@ function formatMs(ms: number): string {
 
 /**
  * One transaction per migration. DDL is transactional in PostgreSQL, so a
- * failing migration leaves nothing behind.
+ * failing migration leaves nothing behind. How a transaction starts is the
+ * run lock's business (`opener`): the session lock checks its server session,
+ * the transaction-scoped lock takes itself.
  * https://www.postgresql.org/docs/current/sql-begin.html
  */
 export class PostgresTransactions implements TransactionControl {
   readonly #driver: PostgresDriver;
+  readonly #opener: TransactionOpener;
   #savepoints = 0;
-  #open = false;
 
-  constructor(driver: PostgresDriver) {
+  constructor(driver: PostgresDriver, opener: TransactionOpener) {
     this.#driver = driver;
+    this.#opener = opener;
   }
 
   get open(): boolean {
-    return this.#open;
+    return this.#driver.inTransaction;
   }
 
-  async begin(): Promise<void> {
-    await this.#driver.execute('BEGIN');
-    this.#open = true;
+  begin(): Promise<void> {
+    return this.#opener.open();
   }
 
-  async commit(): Promise<void> {
-    this.#open = false;
-    await this.#driver.execute('COMMIT');
+  commit(): Promise<void> {
+    return this.#driver.commit();
   }
 
-  async rollback(): Promise<void> {
-    this.#open = false;
-    await this.#driver.execute('ROLLBACK');
+  rollback(): Promise<void> {
+    return this.#driver.rollback();
   }
 
   /**
@@ -190,7 +250,7 @@ export class PostgresTransactions implements TransactionControl {
    * https://www.postgresql.org/docs/current/sql-savepoint.html
    */
   async attempt<T>(work: () => Promise<T>): Promise<T> {
-    if (!this.#open) return work();
+    if (!this.#driver.inTransaction) return work();
     const name = `idem_attempt_${++this.#savepoints}`;
     await this.#driver.execute(`SAVEPOINT ${name}`);
     try {

@@ -14,7 +14,7 @@
  * migration, so nothing is applied twice.
  */
 import { IdemError } from '../../errors.ts';
-import type { RunLock, TransactionControl } from '../dialect.ts';
+import type { LockHolder, RunLock, TransactionControl } from '../dialect.ts';
 import type { SqliteDriver } from './sqlite-driver.ts';
 
 const SQLITE_BUSY = 5;
@@ -57,6 +57,30 @@ export class SqliteRunLock implements RunLock {
     if (!this.#held) return;
     this.#held = false;
     await this.#driver.exec('COMMIT');
+  }
+
+  /**
+   * SQLite keeps no record of who holds its write lock; all it can answer is
+   * whether the lock can be taken now. BEGIN IMMEDIATE with busy_timeout 0
+   * answers at once (SQLITE_BUSY: another connection holds it) and is rolled
+   * back straight away, so a runner waiting in its busy handler loses at most
+   * one retry. https://www.sqlite.org/c3ref/busy_timeout.html
+   */
+  async holder(): Promise<LockHolder | null> {
+    if (this.#held) return null;
+    await this.#driver.exec('PRAGMA busy_timeout = 0');
+    try {
+      await this.#driver.exec('BEGIN IMMEDIATE');
+    } catch (error) {
+      if ((error as { errcode?: number }).errcode === SQLITE_BUSY) {
+        return { description: `another connection to ${this.#driver.path} (a running \`idem up\`, or the application writing)` };
+      }
+      throw error;
+    } finally {
+      await this.#driver.exec(`PRAGMA busy_timeout = ${this.#defaultTimeoutMs}`);
+    }
+    await this.#driver.exec('ROLLBACK');
+    return null;
   }
 
   /** Commit what the run has done so far, then hold the lock again. */

@@ -1,0 +1,90 @@
+/**
+ * CatalogState: read once, then only the tables idem's DDL touched, only
+ * when a check needs them, and every stale table in one query.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { CatalogSnapshot, CatalogTable } from '../../src/catalog/snapshot.ts';
+import type { CatalogReader } from '../../src/dialect/dialect.ts';
+import { CatalogState, StaleTable } from '../../src/runner/catalog-state.ts';
+
+function table(name: string, columns: string[] = ['id']): CatalogTable {
+  return {
+    name, primaryKey: [], indexes: [], foreignKeys: [],
+    columns: columns.map((c) => ({ name: c, type: { raw: 'integer' }, nullable: true, default: null, autoIncrement: false })),
+  } as unknown as CatalogTable;
+}
+
+/** A reader over a mutable "database", counting its queries. */
+function fakeReader(db: Map<string, CatalogTable>) {
+  const calls: Array<string[] | 'all'> = [];
+  const reader = {
+    async readAll(): Promise<CatalogSnapshot> {
+      calls.push('all');
+      return { tables: new Map(db) };
+    },
+    async readTables(names: readonly string[]): Promise<Map<string, CatalogTable>> {
+      calls.push([...names].sort());
+      return new Map([...db].filter(([n]) => names.includes(n)));
+    },
+    async hasTable(name: string) { return db.has(name); },
+  } as unknown as CatalogReader;
+  return { reader, calls };
+}
+
+describe('CatalogState', () => {
+  test('reads everything once, then nothing until a table is touched', async () => {
+    const db = new Map([['a', table('a')]]);
+    const { reader, calls } = fakeReader(db);
+    const state = new CatalogState(reader);
+    await state.load();
+    await state.load();
+    assert.deepEqual(calls, ['all']);
+    assert.equal(state.table('a')?.name, 'a');
+    assert.equal(state.table('b'), undefined);
+  });
+
+  test('touched tables are read again only when a check needs one of them, all stale ones in one query', async () => {
+    const db = new Map([['a', table('a')]]);
+    const { reader, calls } = fakeReader(db);
+    const state = new CatalogState(reader);
+    await state.load();
+    db.set('b', table('b'));
+    state.touched(['b']);
+    db.set('a', table('a', ['id', 'c']));
+    state.touched(['a']);
+    await state.load(['z']); // an operation on an untouched table pays nothing
+    assert.deepEqual(calls, ['all']);
+    assert.throws(() => state.table('a'), StaleTable, 'a stale table is never answered from the old snapshot');
+    assert.equal(state.table('z'), undefined, 'a table not touched is answered');
+    await state.load(['a']);
+    assert.deepEqual(calls, ['all', ['a', 'b']], 'one query for every stale table');
+    assert.deepEqual(state.table('a')?.columns.map((c) => c.name), ['id', 'c']);
+    assert.equal(state.table('b')?.name, 'b');
+  });
+
+  test('a touched table that no longer exists leaves the snapshot', async () => {
+    const db = new Map([['a', table('a')]]);
+    const { reader } = fakeReader(db);
+    const state = new CatalogState(reader);
+    await state.load();
+    db.delete('a');
+    state.touched(['a']);
+    await state.load();
+    assert.equal(state.table('a'), undefined);
+    assert.equal(state.isEmpty(), true);
+  });
+
+  test('invalidate drops the snapshot and the stale set: the next load reads everything', async () => {
+    const db = new Map([['a', table('a')]]);
+    const { reader, calls } = fakeReader(db);
+    const state = new CatalogState(reader);
+    await state.load();
+    state.touched(['a']);
+    state.invalidate();
+    assert.throws(() => state.table('a'), /before load/);
+    await state.load(['a']);
+    assert.deepEqual(calls, ['all', 'all']);
+    assert.equal(state.table('a')?.name, 'a');
+  });
+});
