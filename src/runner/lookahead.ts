@@ -25,6 +25,8 @@ export class RunLookahead {
   readonly #declarations: Array<{ position: number; revision: string; objects: DeclaredObject[] }>;
   /** Renames only: usually none, and every absent table or column asks about them. */
   readonly #renames: RecordedOperation[];
+  /** Operations that take a name away from what holds it now (renames from it, drops), for the same questions. */
+  readonly #vacating: RecordedOperation[];
   /** Revisions recorded only, never run now: applied migrations after the ones a reapply runs again. */
   readonly #recordedOnly: ReadonlySet<string>;
 
@@ -32,6 +34,7 @@ export class RunLookahead {
     const sorted = [...records].sort((a, b) => a.position - b.position);
     this.#declarations = sorted.map((r) => ({ position: r.position, revision: r.revision, objects: declaredObjects(r.op) }));
     this.#renames = sorted.filter((r) => r.op.kind === 'renameTable' || r.op.kind === 'renameColumn');
+    this.#vacating = sorted.filter((r) => ['renameTable', 'renameColumn', 'dropTable', 'dropColumn'].includes(r.op.kind));
     this.#recordedOnly = recordedOnly;
   }
 
@@ -43,6 +46,15 @@ export class RunLookahead {
   after(position: number): Lookahead {
     const declarations = this.#declarations;
     const renames = this.#renames.filter((r) => r.position > position);
+    // What holds a later name now is another table (column) when a later operation moves or drops it
+    // before the rename into that name: `t1 -> t5, then t2 -> t1` does not make today's t1 a t2.
+    const vacatedBefore = (until: number, table: string, column?: string) => this.#vacating.some((r) => {
+      if (r.position <= position || r.position >= until) return false;
+      const op = r.op;
+      if (column === undefined) return (op.kind === 'renameTable' && op.from === table) || (op.kind === 'dropTable' && op.table === table);
+      return (op.kind === 'renameColumn' && op.table === table && op.from === column) || (op.kind === 'dropColumn' && op.table === table && op.column === column)
+        || (op.kind === 'renameTable' && op.from === table) || (op.kind === 'dropTable' && op.table === table);
+    });
     return {
       laterDeclaration: (object, field) => {
         for (let i = firstAfter(declarations, position); i < declarations.length; i++) {
@@ -53,13 +65,25 @@ export class RunLookahead {
       },
       laterTableName: (table) => {
         let name = table;
-        for (const r of renames) if (r.op.kind === 'renameTable' && r.op.from === name) name = r.op.to;
-        return name === table ? undefined : name;
+        let entered = position;
+        for (const r of renames) {
+          if (r.op.kind === 'renameTable' && r.op.from === name) {
+            name = r.op.to;
+            entered = r.position;
+          }
+        }
+        return name === table || vacatedBefore(entered, name) ? undefined : name;
       },
       laterColumnName: (table, column) => {
         let name = column;
-        for (const r of renames) if (r.op.kind === 'renameColumn' && r.op.table === table && r.op.from === name) name = r.op.to;
-        return name === column ? undefined : name;
+        let entered = position;
+        for (const r of renames) {
+          if (r.op.kind === 'renameColumn' && r.op.table === table && r.op.from === name) {
+            name = r.op.to;
+            entered = r.position;
+          }
+        }
+        return name === column || vacatedBefore(entered, table, name) ? undefined : name;
       },
       ...(this.#recordedOnly.size > 0 ? { ownedLater: (op: SchemaOperation) => this.#ownedLater(op, position) } : {}),
     };

@@ -7,8 +7,9 @@
  * later rename calls it t1, and t1 exists" as "t2 exists already as t1" and
  * skips creating it, though the t1 there is the table about to move away; the
  * second migration then fails: "renameTable t2 -> t1: neither t2 nor t1
- * exists". A fresh database passes (no look-ahead there). Todo until fixed;
- * the property test's generator leaves the pattern out meanwhile.
+ * exists". A fresh database passed (no look-ahead there). The look-ahead now
+ * ignores a later name whose present holder a later operation moves or drops
+ * first (lookahead.ts, vacatedBefore).
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -35,8 +36,7 @@ const cases = [
 
 for (const engine of engines) {
   for (const c of cases) {
-    test(`${engine.name}: ${c.what}, deployed over a database that has tables, applies`,
-      { todo: 'bug: the look-ahead takes the table (column) about to be renamed away for the one renamed in' }, async () => {
+    test(`${engine.name}: ${c.what}, deployed over a database that has tables, applies`, async () => {
         const p = await TestProject.create(engine);
         try {
           await p.write({ revision: 'r1', up: c.first });
