@@ -22,12 +22,13 @@ import { RevisionGraph } from '../graph/revision-graph.ts';
 import type { DriftFinding } from '../runner/drift-replay.ts';
 import { VERSION_TABLE, type AppliedRevision } from '../runner/version-table.ts';
 import { resolveConfig, type IdemOptions, type ResolvedConfig } from './config.ts';
+import { checkInterrupted } from './doctor-interrupted.ts';
 import { editedRevisions, openDatabase, unknownRevisions, type Database, type Project } from './project.ts';
 
 export type DoctorLevel = 'ok' | 'info' | 'warning' | 'error';
 
 export type DoctorCheck =
-  | 'connection' | 'migrations' | 'graph' | 'heads' | 'version-table' | 'applied' | 'pending' | 'unknown' | 'edited' | 'lock' | 'drift';
+  | 'connection' | 'migrations' | 'graph' | 'heads' | 'version-table' | 'applied' | 'pending' | 'unknown' | 'edited' | 'interrupted' | 'lock' | 'drift';
 
 export interface DoctorFinding {
   check: DoctorCheck;
@@ -52,10 +53,12 @@ export interface DoctorResult {
 }
 
 /** The order findings are listed in. */
-const CHECKS: readonly DoctorCheck[] = ['connection', 'migrations', 'graph', 'heads', 'version-table', 'applied', 'pending', 'unknown', 'edited', 'lock', 'drift'];
+const CHECKS: readonly DoctorCheck[] = [
+  'connection', 'migrations', 'graph', 'heads', 'version-table', 'applied', 'pending', 'unknown', 'edited', 'interrupted', 'lock', 'drift',
+];
 /** The checks whose errors stop `idem up`, in the order `up` meets them. */
 const UP_ORDER: readonly DoctorCheck[] = ['migrations', 'graph', 'heads', 'connection', 'version-table', 'unknown', 'edited'];
-const DATABASE_CHECKS: readonly DoctorCheck[] = ['version-table', 'applied', 'pending', 'unknown', 'edited', 'lock', 'drift'];
+const DATABASE_CHECKS: readonly DoctorCheck[] = ['version-table', 'applied', 'pending', 'unknown', 'edited', 'interrupted', 'lock', 'drift'];
 /** Checks that compare the database with the migrations, and so need both. */
 const CODE_CHECKS: readonly DoctorCheck[] = ['pending', 'unknown', 'edited', 'drift'];
 
@@ -174,6 +177,7 @@ async function checkDatabase(config: ResolvedConfig, code: Code, db: Database, f
     if ('problem' in code) for (const check of CODE_CHECKS.filter((c) => c !== 'drift')) findings.push(notRun(check, code.problem));
     else checkRevisions(config, code.project, applied, findings);
   }
+  findings.push(...await checkInterrupted(db, 'project' in code ? code.project : undefined));
   const holder = await checkLock(config, db, findings);
   if (applied === undefined) return;
   if ('problem' in code) findings.push(notRun('drift', code.problem));

@@ -10,6 +10,7 @@ import type { DialectSession } from '../dialect/dialect.ts';
 import { IdemError, isIdemError } from '../errors.ts';
 import { scanMigrations, type MigrationFile } from '../files/migration-files.ts';
 import { RevisionGraph } from '../graph/revision-graph.ts';
+import { IDEM_TABLES } from '../runner/idem-tables.ts';
 import { VERSION_TABLE, VersionTable, type AppliedRevision } from '../runner/version-table.ts';
 import type { ResolvedConfig } from './config.ts';
 import { connectWithWait } from './connection-wait.ts';
@@ -41,7 +42,7 @@ export async function openDatabase(config: ResolvedConfig, options: OpenOptions 
   // A SQLite file that does not exist has nothing applied, and asking must not leave an empty one behind.
   const target = options.create === false && parsed.dialect === 'sqlite' && parsed.path !== ':memory:' && !existsSync(parsed.path)
     ? { ...parsed, path: ':memory:' } : parsed;
-  const session = await connectWithWait(() => openSession(target, [VERSION_TABLE], {
+  const session = await connectWithWait(() => openSession(target, IDEM_TABLES, {
     lockLeaseMs: config.lockLeaseMs, warn: (warning) => config.emit({ event: 'warning', ...warning }),
   }), { waitMs: config.waitMs, emit: config.emit });
   let versionTableExists: boolean;

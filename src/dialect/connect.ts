@@ -6,7 +6,7 @@
 import type { ConnectionTarget } from './connection-url.ts';
 import type { DialectSession, SessionOptions } from './dialect.ts';
 
-export async function openSession(target: ConnectionTarget, idemTables: string[], options: SessionOptions = {}): Promise<DialectSession> {
+export async function openSession(target: ConnectionTarget, idemTables: readonly string[], options: SessionOptions = {}): Promise<DialectSession> {
   if (target.dialect === 'sqlite') {
     const { openSqliteSession } = await import('./sqlite/sqlite-session.ts');
     return openSqliteSession(target.path, idemTables);

@@ -108,6 +108,8 @@ export interface DdlCompiler {
   compile(op: Exclude<Operation, { kind: 'executeIf' | 'sql' }>, table: CatalogTable | undefined): Statement[];
   /** The version table, created if missing. */
   createVersionTable(name: string): Statement[];
+  /** The progress journal (src/runner/progress-journal.ts), created if missing. */
+  createProgressTable(name: string): Statement[];
 }
 
 export interface DialectCapabilities {

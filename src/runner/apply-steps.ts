@@ -17,6 +17,7 @@ import { RecordingExecutor } from './recording-executor.ts';
 import { throwIfInterrupted, untilInterrupted } from './interruption.ts';
 import { refuseUnlockedMigrations } from './unlocked-migrations.ts';
 import { POSITIONS_PER_MIGRATION, RunLookahead, type RecordedOperation } from './lookahead.ts';
+import { journalFor, runsOutsideTransaction } from './progress-journal.ts';
 import type { AppliedRevision, VersionTable } from './version-table.ts';
 
 export interface StepResult extends OutcomeCounts {
@@ -74,6 +75,9 @@ export async function applySteps(options: ApplyOptions): Promise<StepResult[]> {
   const lookahead = direction === 'up' ? await recordRun(session, catalog, loaded, recordedOnly) : undefined;
   const results: StepResult[] = [];
   if (direction === 'up') await versions.ensure();
+  // Where some migration's DDL commits as it goes, what interrupted runs completed (progress-journal.ts).
+  const journal = journalFor(session, modules);
+  await journal?.load();
   await session.changedByOthers();
 
   for (const [index, file] of steps.entries()) {
@@ -81,9 +85,7 @@ export async function applySteps(options: ApplyOptions): Promise<StepResult[]> {
     const run = (direction === 'up' ? module.up : module.down)!;
     attempts: for (let attempt = 1; ; attempt++) {
       throwIfInterrupted(options.signal, `before ${file.revision}; nothing of it ran`);
-      // A migration may opt out of its transaction where the engine can run DDL
-      // outside one and some DDL must (PostgreSQL's CREATE INDEX CONCURRENTLY).
-      const outside = module.transaction === false && session.capabilities.optionalTransactions;
+      const outside = runsOutsideTransaction(session, module);
       const transactions = outside ? NO_TRANSACTION : session.transactions;
       await transactions.begin();
       // Another runner may have taken the lock between two migrations: what it
@@ -92,6 +94,7 @@ export async function applySteps(options: ApplyOptions): Promise<StepResult[]> {
       if (await session.changedByOthers()) {
         catalog.invalidate();
         for (const row of await versions.read()) for (const [key, shape] of Object.entries(row.declared)) declared.set(key, shape);
+        await journal?.load();
       }
       // A reapply expects the revision recorded, as `down` does; a plain `up` expects it absent.
       const doneElsewhere = options.reapply
@@ -108,14 +111,16 @@ export async function applySteps(options: ApplyOptions): Promise<StepResult[]> {
       emit({ event: 'begin', revision: file.revision, direction, description: file.description, file: file.file, transaction, ...reapply });
       const started = performance.now();
       const counts = emptyCounts();
+      const progress = transaction ? undefined : journal?.start(file, direction, emit);
       const executor = new LiveExecutor({
-        session, catalog, revision: file.revision, direction, strict: options.strict, emit, counts, declared, signal: options.signal,
+        session, catalog, revision: file.revision, direction, strict: options.strict, emit, counts, declared, signal: options.signal, progress,
         ...(lookahead ? { lookahead, position: place.get(file.revision)! * POSITIONS_PER_MIGRATION } : {}),
       });
       try {
         await untilInterrupted(Promise.resolve(run(createMigrationContext(executor))), options.signal, `during ${file.revision}`);
         await session.verifyMigration();
         const ms = performance.now() - started;
+        await progress?.finish();
         if (direction === 'up') {
           const row = {
             revision: file.revision, description: file.description, checksum: file.checksum, durationMs: ms, counts,
@@ -145,6 +150,7 @@ export async function applySteps(options: ApplyOptions): Promise<StepResult[]> {
             message: `${file.revision} lost a race with a concurrent write on the cluster (${(error as Error)?.message ?? String(error)}); running it again (attempt ${attempt + 1} of ${RACE_ATTEMPTS})`,
           });
           await new Promise((resolve) => setTimeout(resolve, 100 * attempt * (1 + Math.random())));
+          await journal?.load(); // the journal rows written in the rolled-back transaction are gone too
           continue attempts; // the same migration again, from BEGIN
         }
         throw asMigrationError(interruptionSaysWhatHappened(error, transaction), file, results);

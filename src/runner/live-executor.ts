@@ -12,6 +12,7 @@ import { detailWithNote, operationTarget, type Operation } from '../plan/operati
 import { StaleTable, type CatalogState } from './catalog-state.ts';
 import { classify, type Decision, type DeclaredConstraint, type SchemaOperation } from './classify.ts';
 import type { RunLookahead } from './lookahead.ts';
+import { RESUMED, type MigrationProgress } from './progress-journal.ts';
 import { throwIfInterrupted } from './interruption.ts';
 import { countRows, migrationQuery, tableSummary } from './migration-reads.ts';
 import type { Direction, EventSink, OutcomeCounts } from './events.ts';
@@ -34,6 +35,8 @@ export interface LiveExecutorOptions {
   lookahead?: RunLookahead;
   position?: number;
   signal?: AbortSignal | undefined;
+  /** Where DDL commits as it goes: operations an interrupted run completed, and this run's journal. */
+  progress?: MigrationProgress | undefined;
 }
 
 export class LiveExecutor implements OperationExecutor {
@@ -60,8 +63,11 @@ export class LiveExecutor implements OperationExecutor {
       throw new IdemError('INTERRUPTED', `${op.kind} ${target} was called after the migration was stopped`, { revision: this.#o.revision });
     }
     throwIfInterrupted(this.#o.signal, `before ${op.kind} ${target}`);
+    const journaled = `${op.kind} ${target}`;
     try {
-      const { result, sql } = op.kind === 'executeIf' || op.kind === 'sql' ? await this.#data(op) : await this.#schema(op);
+      const resumed = this.#o.progress?.resumes(journaled) ?? false;
+      const { result, sql } = resumed ? { result: RESUMED, sql: [] }
+        : op.kind === 'executeIf' || op.kind === 'sql' ? await this.#data(op) : await this.#schema(op);
       for (const [key, shape] of declaredConstraints(op)) {
         this.#o.declared.set(key, shape);
         this.declaredHere[key] = shape;
@@ -73,9 +79,10 @@ export class LiveExecutor implements OperationExecutor {
         ...(result.differences?.length ? { differences: result.differences } : {}),
         ...(result.rows !== undefined ? { rows: result.rows } : {}),
         ...(sql.length ? { sql } : {}),
-        ...(op.kind === 'sql' && !op.idempotent ? { unguarded: true as const } : {}),
+        ...(op.kind === 'sql' && !op.idempotent && !resumed ? { unguarded: true as const } : {}),
         ms: Math.round(performance.now() - started),
       });
+      if (!resumed) await this.#o.progress?.completed(journaled, result.outcome === 'applied');
       return result;
     } catch (error) {
       throw asOperationError(error, this.#o.revision, { kind: op.kind, target });

@@ -9,6 +9,7 @@ import { IdemError, isIdemError } from '../errors.ts';
 import type { MigrationFile } from '../files/migration-files.ts';
 import { createMigrationContext } from '../plan/migration-context.ts';
 import { loadAll, recordRun, type StepResult } from './apply-steps.ts';
+import { journalFor, runsOutsideTransaction } from './progress-journal.ts';
 import { CatalogState } from './catalog-state.ts';
 import type { DeclaredConstraint } from './classify.ts';
 import { emptyCounts, type Direction, type EventSink } from './events.ts';
@@ -42,6 +43,9 @@ export async function planSteps(options: PlanStepsOptions): Promise<PlannedSteps
   const lookahead = direction === 'up' ? await recordRun(session, new CatalogState(frozenReader(snapshot, session.catalog)), modules) : undefined;
   const migrations: StepResult[] = [];
   const operations: PlannedOperation[] = [];
+  // What interrupted runs completed, as `up` would read it (without creating the table).
+  const journal = journalFor(session, modules);
+  await journal?.load({ create: false });
 
   for (const [index, file] of steps.entries()) {
     const module = modules[index]!;
@@ -51,13 +55,13 @@ export async function planSteps(options: PlanStepsOptions): Promise<PlannedSteps
         revision: file.revision, hint: 'add a down(m) that undoes up(m), or leave this revision applied',
       });
     }
-    const outside = module.transaction === false && session.capabilities.optionalTransactions;
-    const transaction = session.capabilities.transactionalDdl && !outside;
+    const transaction = session.capabilities.transactionalDdl && !runsOutsideTransaction(session, module);
     emit({ event: 'begin', revision: file.revision, direction, description: file.description, file: file.file, transaction, planned: true });
     const started = performance.now();
     const counts = emptyCounts();
     const executor = new PlanningExecutor({
       session, catalog, revision: file.revision, direction, emit, counts, declared, record: operations,
+      progress: transaction ? undefined : journal?.start(file, direction, emit),
       ...(lookahead ? { lookahead, position: index * POSITIONS_PER_MIGRATION } : {}),
     });
     try {

@@ -20,6 +20,7 @@ import type { Direction, EventSink, OutcomeCounts } from './events.ts';
 import { addCount } from './events.ts';
 import { asOperationError } from './live-executor.ts';
 import type { RunLookahead } from './lookahead.ts';
+import { RESUMED, type MigrationProgress } from './progress-journal.ts';
 import { declaredConstraints } from './operation-facts.ts';
 import { countRows, migrationQuery, tableSummary } from './migration-reads.ts';
 import { indexByName } from '../catalog/find-by-shape.ts';
@@ -68,6 +69,8 @@ export interface PlanningExecutorOptions {
   lookahead?: RunLookahead;
   position?: number;
   record: PlannedOperation[];
+  /** Operations an interrupted run completed: `up` passes over them (progress-journal.ts). */
+  progress?: MigrationProgress | undefined;
 }
 
 export class PlanningExecutor implements OperationExecutor {
@@ -86,7 +89,8 @@ export class PlanningExecutor implements OperationExecutor {
     const target = operationTarget(op);
     this.#position++;
     try {
-      const result = op.kind === 'executeIf' || op.kind === 'sql' ? await this.#data(op) : this.#schema(op);
+      const result = this.#o.progress?.resumes(`${op.kind} ${target}`) ? RESUMED
+        : op.kind === 'executeIf' || op.kind === 'sql' ? await this.#data(op) : this.#schema(op);
       for (const [key, shape] of declaredConstraints(op)) this.#o.declared.set(key, shape);
       addCount(this.#o.counts, result.outcome);
       this.#o.record.push({

@@ -64,7 +64,7 @@ function one(findings: Finding[], check: string): Finding {
   return found[0]!;
 }
 
-const DATABASE_CHECKS = ['version-table', 'applied', 'pending', 'unknown', 'edited', 'lock', 'drift'];
+const DATABASE_CHECKS = ['version-table', 'applied', 'pending', 'unknown', 'edited', 'interrupted', 'lock', 'drift'];
 
 for (const engine of engines) {
   describe(`${engine.name}: doctor`, () => {
@@ -92,7 +92,7 @@ for (const engine of engines) {
       const human = await p.cli(['doctor']);
       assert.equal(human.code, EXIT.ok, show(human));
       const lines = human.stdout.trimEnd().split('\n');
-      assert.equal(lines.length, 12, human.stdout);
+      assert.equal(lines.length, 13, human.stdout);
       for (const line of lines.slice(0, -1)) assert.match(line, /^ok {4}\S+ +\S/);
       assert.match(lines[0]!, /^ok {4}connection {5}connected to \S+ \((sqlite|postgres|mysql)\)$/);
       assert.match(lines.at(-1)!, /^doctor: 0 error\(s\), 0 warning\(s\); nothing stops `idem up`$/);

@@ -2,15 +2,15 @@
  * Fixed reproductions of what the kill-and-rerun property found (or would
  * find) where DDL commits as it goes: a migration SIGKILLed after its last
  * operation, before its version row, is re-run with the rest of the chain,
- * and must end where a clean run ends. SQLite and PostgreSQL roll the killed migration back, so these
- * pass there. On MariaDB the re-run meets what the migration's own later
- * operations did, and today each of these fails; they are marked todo there
- * (see test/support/half-applied-rules.ts, which keeps the property test's
- * generator away from them until they are fixed).
+ * and must end where a clean run ends. SQLite and PostgreSQL roll the killed
+ * migration back. On MariaDB the killed migration's DDL stays, and judging
+ * its operations again from the first would meet what its own later
+ * operations did (each case names what that did before the progress journal);
+ * the re-run resumes after the operations the killed run completed
+ * (src/runner/progress-journal.ts).
  */
 import { test } from 'node:test';
 import { engines } from '../engines.ts';
-import { rollsBackDdl } from '../support/engine-sql.ts';
 import { killedRerunConverges } from '../support/kill-rerun-check.ts';
 import type { Chain, Step } from '../support/random-chain.ts';
 
@@ -31,10 +31,10 @@ const insert = (t: string, id: number, values: Record<string, string> = {}): Ste
 };
 
 /** `killedIn`: the migration killed after its last operation; by default the last one. */
-const cases: Array<{ what: string; known: string; chain: Chain; killedIn?: string }> = [
+const cases: Array<{ what: string; chain: Chain; killedIn?: string }> = [
   {
     what: 'an operation on a table that a later operation of the same migration drops',
-    known: 'bug: the re-run fails with "addColumn t1.a: table t1 does not exist"',
+    // Before the journal: the re-run fails with "addColumn t1.a: table t1 does not exist".
     chain: [
       { revision: 'r1', steps: [table('t1')] },
       { revision: 'r2', steps: [{ method: 'addColumn', args: ['t1', 'a', { type: 'integer' }] }, { method: 'dropTable', args: ['t1'] }] },
@@ -42,7 +42,7 @@ const cases: Array<{ what: string; known: string; chain: Chain; killedIn?: strin
   },
   {
     what: 'an operation on a column that a later operation of the same migration drops',
-    known: "bug: the re-run fails with \"Key column 'a' doesn't exist in table\"",
+    // Before the journal: the re-run fails with "Key column 'a' doesn't exist in table".
     chain: [
       { revision: 'r1', steps: [table('t1', { a: { type: 'integer' } })] },
       { revision: 'r2', steps: [{ method: 'addUnique', args: ['t1', ['a']] }, { method: 'dropColumn', args: ['t1', 'a'] }] },
@@ -50,7 +50,7 @@ const cases: Array<{ what: string; known: string; chain: Chain; killedIn?: strin
   },
   {
     what: 'a table name a rename moved away from, created again in the same migration',
-    known: 'bug: the re-run fails with "renameTable t1 -> t2: both t1 and t2 exist"',
+    // Before the journal: the re-run fails with "renameTable t1 -> t2: both t1 and t2 exist".
     chain: [
       { revision: 'r1', steps: [table('t1')] },
       { revision: 'r2', steps: [{ method: 'renameTable', args: ['t1', 't2'] }, table('t1')] },
@@ -58,7 +58,7 @@ const cases: Array<{ what: string; known: string; chain: Chain; killedIn?: strin
   },
   {
     what: 'a unique key added and dropped in the same migration, with rows it refuses written after the drop',
-    known: 'limitation: the re-run adds the key again over the duplicates ("Duplicate entry \'v1\'")',
+    // Before the journal: the re-run adds the key again over the duplicates ("Duplicate entry 'v1'").
     chain: [
       { revision: 'r1', steps: [table('t1', { a: { type: 'string', length: 8 } })] },
       {
@@ -77,7 +77,7 @@ const cases: Array<{ what: string; known: string; chain: Chain; killedIn?: strin
   {
     // Found by the property test (seed 1752239285 on MariaDB), shrunk.
     what: 'a column name a drop freed, taken by a later rename in the same migration',
-    known: 'bug: the re-run drops the renamed column, then fails with "renameColumn t1.d -> c: neither t1.d nor t1.c exists"',
+    // Before the journal: the re-run drops the renamed column, then fails with "renameColumn t1.d -> c: neither t1.d nor t1.c exists".
     chain: [
       { revision: 'r1', steps: [table('t1', { c: { type: 'string', length: 8 }, d: { type: 'string', length: 8 } })] },
       { revision: 'r2', steps: [{ method: 'dropColumn', args: ['t1', 'c'] }, { method: 'renameColumn', args: ['t1', 'd', 'c'] }] },
@@ -85,7 +85,7 @@ const cases: Array<{ what: string; known: string; chain: Chain; killedIn?: strin
   },
   {
     what: 'a column dropped and added again in the same migration, with a row written to the new column',
-    known: 'bug, silent: the re-run drops the new column and adds it again empty; it exits 0 with the row\'s value lost',
+    // Before the journal: the re-run drops the new column and adds it again empty; it exits 0 with the row's value lost.
     chain: [
       { revision: 'r1', steps: [table('t1', { c: { type: 'string', length: 8 } })] },
       {
@@ -103,7 +103,7 @@ const cases: Array<{ what: string; known: string; chain: Chain; killedIn?: strin
   {
     // Found by the property test (seed 281828138 on MariaDB), shrunk.
     what: 'a table renamed, then renamed again by the next migration',
-    known: 'bug: the re-run looks for t1 only under its last name t3, creates t1 again, then fails with "renameTable t1 -> t2: both t1 and t2 exist"',
+    // Before the journal: the re-run looks for t1 only under its last name t3, creates t1 again, then fails with "renameTable t1 -> t2: both t1 and t2 exist".
     chain: [
       { revision: 'r1', steps: [table('t1'), { method: 'renameTable', args: ['t1', 't2'] }] },
       { revision: 'r2', steps: [{ method: 'renameTable', args: ['t2', 't3'] }] },
@@ -112,7 +112,7 @@ const cases: Array<{ what: string; known: string; chain: Chain; killedIn?: strin
   },
   {
     what: 'a column renamed, then renamed again by the next migration',
-    known: 'bug: the re-run looks for a only under its last name c, adds a again, then fails with "renameColumn t1.a -> b: both t1.a and t1.b exist"',
+    // Before the journal: the re-run looks for a only under its last name c, adds a again, then fails with "renameColumn t1.a -> b: both t1.a and t1.b exist".
     chain: [
       { revision: 'r1', steps: [table('t1')] },
       { revision: 'r2', steps: [{ method: 'addColumn', args: ['t1', 'a', { type: 'integer' }] }, { method: 'renameColumn', args: ['t1', 'a', 'b'] }] },
@@ -122,7 +122,7 @@ const cases: Array<{ what: string; known: string; chain: Chain; killedIn?: strin
   },
   {
     what: 'a data condition naming a table that a later operation of the same migration renames',
-    known: "limitation: the re-run's condition query fails (\"Table 't1' doesn't exist\"); idem cannot rewrite a migration's SQL",
+    // Before the journal: the re-run's condition query fails ("Table 't1' doesn't exist"); idem cannot rewrite a migration's SQL.
     chain: [
       { revision: 'r1', steps: [table('t1')] },
       { revision: 'r2', steps: [insert('t1', 1), { method: 'renameTable', args: ['t1', 't2'] }] },
@@ -133,9 +133,8 @@ const cases: Array<{ what: string; known: string; chain: Chain; killedIn?: strin
 for (const engine of engines) {
   for (const c of cases) {
     const killed = c.chain.find((m) => m.revision === c.killedIn) ?? c.chain.at(-1)!;
-    test(`${engine.name}: killed after the last operation of a migration, with ${c.what}: a re-run converges to the clean run`,
-      { todo: rollsBackDdl(engine) ? false : c.known }, async () => {
-        await killedRerunConverges(engine, c.chain, [() => ({ after: { revision: killed.revision, operations: killed.steps.length } })], []);
-      });
+    test(`${engine.name}: killed after the last operation of a migration, with ${c.what}: a re-run converges to the clean run`, async () => {
+      await killedRerunConverges(engine, c.chain, [() => ({ after: { revision: killed.revision, operations: killed.steps.length } })], []);
+    });
   }
 }

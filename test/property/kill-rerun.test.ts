@@ -5,13 +5,10 @@
  * exactly where a clean run of the same chain on a fresh database ends: the
  * same schema fingerprint, the same rows in every table, each revision
  * recorded once. On SQLite and PostgreSQL the killed migration rolled back;
- * on MariaDB its DDL stayed, and the re-run must still converge. There the
- * generator leaves out the patterns known not to converge yet
- * (test/support/half-applied-rules.ts; each has a fixed reproduction, todo on
- * MariaDB, in test/engine/half-applied-rerun.test.ts): IDEM_FUZZ_KNOWN=1 puts
- * them back, to check a fix. On every engine it also leaves out a table or
- * column renamed into a name a rename freed earlier in the chain, which fails
- * today without any kill (test/engine/rename-into-freed-name.test.ts).
+ * on MariaDB its DDL stayed, and the re-run resumes after what it completed
+ * (src/runner/progress-journal.ts). What this found before is kept as fixed
+ * reproductions: test/engine/half-applied-rerun.test.ts and
+ * rename-into-freed-name.test.ts.
  *
  * Most kills land right after a chosen operation (deterministic: the case
  * replays); some land after a random delay (anywhere, within a statement or a
@@ -23,8 +20,6 @@
  *   IDEM_FUZZ_PATH    with the seed, replays one counterexample (printed on failure)
  *   IDEM_FUZZ_SHRINK_SECONDS  time spent shrinking a failure (default 300)
  *   IDEM_FUZZ_VERBOSE=1  prints every case (chain and kills) to stderr
- *   IDEM_FUZZ_KNOWN=1    on MariaDB, also generates the patterns known not to
- *                        converge (test/support/half-applied-rules.ts): to check a fix
  *   IDEM_FUZZ_SERVER_WAIT_SECONDS  how long a case waits for a server that went away (default 120)
  *   IDEM_FUZZ_CLI        the CLI to run (default dist/cli/bin.js; scripts/fuzz.sh builds its own)
  */
@@ -36,7 +31,6 @@ import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { engines } from '../engines.ts';
 import { chainFiles, chainListing, PAUSE_ENV, writeChainTo } from '../support/chain-files.ts';
-import { rollsBackDdl } from '../support/engine-sql.ts';
 import { emptyStats, killedRerunConverges, Unavailable, type ChooseKill } from '../support/kill-rerun-check.ts';
 import { buildChain, chainChoices, type Chain, type ChainChoices } from '../support/random-chain.ts';
 
@@ -45,8 +39,6 @@ const SEED = Number(process.env.IDEM_FUZZ_SEED ?? 20_240_601);
 const PATH = process.env.IDEM_FUZZ_PATH;
 const SHRINK_MS = Number(process.env.IDEM_FUZZ_SHRINK_SECONDS ?? 300) * 1000;
 const VERBOSE = process.env.IDEM_FUZZ_VERBOSE === '1';
-/** Also generate the patterns known not to converge on a half-applied migration (half-applied-rules.ts). */
-const KNOWN = process.env.IDEM_FUZZ_KNOWN === '1';
 
 /** Where to kill: `at` picks one of the operations still pending; one kill in four waits `fraction` of a clean run instead. */
 interface KillChoice {
@@ -79,7 +71,7 @@ for (const engine of engines) {
         // Shrinking has had its time: call the remaining candidates passing, so it ends with the smallest failure so far.
         if (failingSince !== undefined && Date.now() - failingSince > SHRINK_MS) return;
         if (unavailable) return;
-        const chain = buildChain(choices, { avoidKnownIssues: !KNOWN, halfApplied: !rollsBackDdl(engine) });
+        const chain = buildChain(choices);
         const log: string[] = [];
         try {
           await killedRerunConverges(engine, chain, kills.map(chooseKill), log, stats);

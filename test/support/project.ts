@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { parseConnectionUrl } from '../../src/dialect/connection-url.ts';
 import { openSession } from '../../src/dialect/connect.ts';
 import type { DialectSession } from '../../src/dialect/dialect.ts';
+import { IDEM_TABLES } from '../../src/runner/idem-tables.ts';
 import { VERSION_TABLE } from '../../src/runner/version-table.ts';
 import type { IdemEvent } from '../../src/runner/events.ts';
 import type { Engine, TestDatabase } from '../engines.ts';
@@ -81,7 +82,7 @@ export class TestProject {
 
   /** A session on the test database, for assertions (closed by the caller). */
   async session(): Promise<DialectSession> {
-    return openSession(parseConnectionUrl(this.url), [VERSION_TABLE]);
+    return openSession(parseConnectionUrl(this.url), IDEM_TABLES);
   }
 
   async query<Row = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<Row[]> {

@@ -12,7 +12,6 @@
 import fc from 'fast-check';
 import type { ReferentialAction } from '../../src/plan/column-spec.ts';
 import { defaultConstraintName, uniqueColumnConstraintName } from '../../src/plan/constraint-names.ts';
-import { HalfAppliedRules } from './half-applied-rules.ts';
 import {
   ChainModel, completeRow, DATA_COLUMN_NAMES, distinctOver, hasKeyOn, indexableColumns, keepsUnique, literal,
   REF_COLUMN_NAMES, STRING_LENGTHS, type ColumnKind, type Literal, type ModelColumn, type ModelTable,
@@ -42,28 +41,14 @@ export function chainChoices(limits: { migrations: number; steps: number } = { m
   return fc.array(fc.array(step, { minLength: 1, maxLength: limits.steps }), { minLength: 1, maxLength: limits.migrations });
 }
 
-export interface ChainOptions {
-  /** Leave out the patterns known to fail today, each reproduced by a fixed test (todo until fixed). */
-  avoidKnownIssues: boolean;
-  /**
-   * The engine commits DDL as it goes (MariaDB): a killed migration stays
-   * half-applied; with avoidKnownIssues, half-applied-rules.ts applies.
-   */
-  halfApplied: boolean;
-}
-
-export function buildChain(choices: ChainChoices, options: ChainOptions): Chain {
+export function buildChain(choices: ChainChoices): Chain {
   const model = new ChainModel();
   const fresh = { n: 100 };
   const chain: Chain = [];
-  const renamedInto = new Set<string>();
-  // Names (`t`, `t.c`) a rename moved something away from, anywhere in the chain: see renameTable.
-  const freedByRename = options.avoidKnownIssues ? new Set<string>() : undefined;
   for (const migration of choices) {
     const steps: Step[] = [];
-    const rules = options.avoidKnownIssues && options.halfApplied ? new HalfAppliedRules(renamedInto) : undefined;
     for (const numbers of migration) {
-      const step = chooseStep({ model, p: new Picks(numbers), fresh, rules, freedByRename });
+      const step = chooseStep({ model, p: new Picks(numbers), fresh });
       if (step) steps.push(step);
     }
     if (steps.length > 0) chain.push({ revision: `r${chain.length + 1}`, steps });
@@ -100,14 +85,11 @@ class Picks {
   }
 }
 
-/** What a generator works with: the model, its choices, a counter for values that must be new, this migration's rules (if any). */
+/** What a generator works with: the model, its choices, a counter for values that must be new. */
 interface Gen {
   model: ChainModel;
   p: Picks;
   fresh: { n: number };
-  rules: HalfAppliedRules | undefined;
-  /** Set when known issues are left out: names a rename freed (see renameTable). */
-  freedByRename: Set<string> | undefined;
 }
 
 type Generator = (g: Gen) => Step | null;
@@ -163,8 +145,8 @@ function keyName(model: ChainModel, p: Picks, prefix: 'ix' | 'uq' | 'fk', defaul
   return taken.has(name) ? undefined : { name, explicit };
 }
 
-function createTable({ model, p, rules }: Gen): Step | null {
-  const name = p.maybeOne(model.freeTableNames().filter((n) => rules?.mayCreateTable(n) ?? true));
+function createTable({ model, p }: Gen): Step | null {
+  const name = p.maybeOne(model.freeTableNames());
   if (!name) return null;
   const t: ModelTable = { name, autoIncrement: p.chance(25), columns: [], indexes: [], foreignKeys: [], rows: new Map() };
   const columns: Record<string, unknown> = {
@@ -217,8 +199,6 @@ function createTable({ model, p, rules }: Gen): Step | null {
     }
   }
   model.addTable(t);
-  rules?.created(name);
-  rules?.named(name, ...t.foreignKeys.map((f) => f.refTable));
   const options = { ...(indexes.length ? { indexes } : {}), ...(foreignKeys.length ? { foreignKeys } : {}) };
   return { method: 'createTable', args: Object.keys(options).length ? [name, columns, options] : [name, columns] };
 }
@@ -245,7 +225,7 @@ function parentIds(model: ChainModel, t: ModelTable, c: ModelColumn): number[] {
 }
 
 /** A data insert guarded by the data itself: NOT EXISTS in the statement and in the condition. */
-function insertRow({ model, p, fresh, rules }: Gen): Step | null {
+function insertRow({ model, p, fresh }: Gen): Step | null {
   const t = anyTable(model, p);
   if (!t) return null;
   let id = 1 + p.below(9);
@@ -267,7 +247,6 @@ function insertRow({ model, p, fresh, rules }: Gen): Step | null {
   if (!keepsUnique(t, row)) return null;
   t.rows.set(id, row);
   const names = ['id', ...given.keys()];
-  rules?.readByData(t.name, ...names.map((c) => `${t.name}.${c}`));
   const values = [String(id), ...[...given.values()].map((v) => v?.sql ?? 'NULL')];
   return {
     method: 'executeIf',
@@ -283,7 +262,7 @@ function insertRow({ model, p, fresh, rules }: Gen): Step | null {
 const UPDATABLE: ReadonlySet<ColumnKind> = new Set(['string', 'text', 'integer', 'bigint', 'decimal', 'date']);
 
 /** An update guarded by a condition on the data: rows with id <= k that do not hold the value yet. */
-function updateRows({ model, p, rules }: Gen): Step | null {
+function updateRows({ model, p }: Gen): Step | null {
   const updatable = (t: ModelTable) => t.columns.filter((c) => !c.ref && UPDATABLE.has(c.kind) && !inUniqueKey(t, c.name));
   const t = anyTable(model, p, (t) => t.rows.size > 0 && updatable(t).length > 0);
   if (!t) return null;
@@ -291,7 +270,6 @@ function updateRows({ model, p, rules }: Gen): Step | null {
   const upTo = p.one([...t.rows.keys()].sort((a, b) => a - b));
   const value = literal(c.kind, p.below(20));
   for (const [id, row] of t.rows) if (id <= upTo) row.set(c.name, value);
-  rules?.readByData(t.name, `${t.name}.${c.name}`);
   const where = `id <= ? AND (${c.name} IS NULL OR ${c.name} <> ?)`;
   return {
     method: 'executeIf',
@@ -306,7 +284,7 @@ function updateRows({ model, p, rules }: Gen): Step | null {
 }
 
 /** Deletes a row no foreign key points at (no cascade to model). */
-function deleteRow({ model, p, rules }: Gen): Step | null {
+function deleteRow({ model, p }: Gen): Step | null {
   const referenced = (t: ModelTable): Set<number> => {
     const ids = new Set<number>();
     for (const child of model.tables.values()) {
@@ -324,7 +302,6 @@ function deleteRow({ model, p, rules }: Gen): Step | null {
   if (!t) return null;
   const id = p.one(deletable(t));
   t.rows.delete(id);
-  rules?.readByData(t.name);
   return {
     method: 'executeIf',
     args: [{
@@ -336,12 +313,12 @@ function deleteRow({ model, p, rules }: Gen): Step | null {
   };
 }
 
-function addColumn({ model, p, rules }: Gen): Step | null {
+function addColumn({ model, p }: Gen): Step | null {
   const t = anyTable(model, p);
   if (!t) return null;
   const ref = p.chance(20);
   const name = freeColumnName(t, p, ref);
-  if (!name || !(rules?.mayTakeColumnName(t.name, name) ?? true)) return null;
+  if (!name) return null;
   const { column: c, spec } = ref ? refColumn(name) : dataColumn(p, name, t.rows.size > 0);
   const uniqueName = uniqueColumnConstraintName(t.name, name);
   // Unique over the rows it fills: one row at most, or all NULL.
@@ -350,39 +327,30 @@ function addColumn({ model, p, rules }: Gen): Step | null {
   if (unique) spec.unique = true;
   model.addColumn(t.name, c);
   if (unique) model.addIndex(t.name, { name: uniqueName, columns: [name], unique: true, constraint: true });
-  rules?.named(t.name);
-  if (!c.nullable && c.default === undefined) rules?.tightened(`${t.name}.${name}`);
   return { method: 'addColumn', args: [t.name, name, spec] };
 }
 
-function dropColumn({ model, p, rules }: Gen): Step | null {
-  const droppable = (t: ModelTable) => t.columns.filter((c) => rules?.mayDropColumn(t.name, c.name) ?? true);
-  const t = anyTable(model, p, (t) => droppable(t).length > 0);
+function dropColumn({ model, p }: Gen): Step | null {
+  const t = anyTable(model, p, (t) => t.columns.length > 0);
   if (!t) return null;
-  const c = p.one(droppable(t));
+  const c = p.one(t.columns);
   model.dropColumn(t.name, c.name);
-  rules?.named(t.name);
-  rules?.vacated(`${t.name}.${c.name}`);
   return { method: 'dropColumn', args: [t.name, c.name] };
 }
 
-function renameColumn({ model, p, rules, freedByRename }: Gen): Step | null {
-  const renamable = (t: ModelTable) => t.columns.filter((c) => rules?.mayRenameColumn(t.name, c.name) ?? true);
-  const t = anyTable(model, p, (t) => renamable(t).length > 0);
+function renameColumn({ model, p }: Gen): Step | null {
+  const t = anyTable(model, p, (t) => t.columns.length > 0);
   if (!t) return null;
-  const c = p.one(renamable(t));
+  const c = p.one(t.columns);
   const to = freeColumnName(t, p, c.ref);
-  if (!to || !(rules?.mayTakeColumnName(t.name, to) ?? true) || freedByRename?.has(`${t.name}.${to}`)) return null;
+  if (!to) return null;
   const from = c.name;
   model.renameColumn(t.name, from, to);
-  freedByRename?.add(`${t.name}.${from}`);
-  rules?.renamed(`${t.name}.${from}`, `${t.name}.${to}`);
-  rules?.named(t.name, `${t.name}.${from}`, `${t.name}.${to}`);
   return { method: 'renameColumn', args: [t.name, from, to] };
 }
 
 /** One or two changes to a data column, each a real difference (a clean run applies it). */
-function alterColumn({ model, p, rules }: Gen): Step | null {
+function alterColumn({ model, p }: Gen): Step | null {
   const t = anyTable(model, p, (t) => t.columns.some((c) => !c.ref));
   if (!t) return null;
   const c = p.one(t.columns.filter((c) => !c.ref));
@@ -402,7 +370,7 @@ function alterColumn({ model, p, rules }: Gen): Step | null {
   if (c.kind === 'integer') options.push({ group: 'type', changes: { type: 'bigint' }, apply: () => { c.kind = 'bigint'; } });
   if (c.kind === 'bigint') options.push({ group: 'type', changes: { type: 'integer' }, apply: () => { c.kind = 'integer'; } });
   if (!c.nullable) {
-    if (rules?.mayMakeNullable(t.name, c.name) ?? true) options.push({ group: 'nullable', changes: { nullable: true }, apply: () => { c.nullable = true; } });
+    options.push({ group: 'nullable', changes: { nullable: true }, apply: () => { c.nullable = true; } });
   }
   else if (values.every((v) => v !== null)) options.push({ group: 'nullable', changes: { nullable: false }, apply: () => { c.nullable = false; } });
   const newDefault = literal(c.kind, p.below(50));
@@ -410,7 +378,7 @@ function alterColumn({ model, p, rules }: Gen): Step | null {
     options.push({ group: 'default', changes: { default: newDefault.js }, apply: () => { c.default = newDefault; } });
   }
   if (uniqueOn) {
-    if (rules?.mayDropKey(uniqueOn.name) ?? true) options.push({ group: 'unique', changes: { unique: false }, apply: () => model.dropIndex(t.name, uniqueOn.name) });
+    options.push({ group: 'unique', changes: { unique: false }, apply: () => model.dropIndex(t.name, uniqueOn.name) });
   } else if (c.kind !== 'text' && !hasKeyOn(t, [c.name]) && distinctOver(t.rows.values(), [c.name]) && !model.names.has(uniqueName)) {
     options.push({
       group: 'unique', changes: { unique: true },
@@ -426,13 +394,10 @@ function alterColumn({ model, p, rules }: Gen): Step | null {
   const chosen = second ? [first, second] : [first];
   for (const o of chosen) o.apply();
   const changes: Record<string, unknown> = Object.assign({}, ...chosen.map((o) => o.changes));
-  rules?.named(t.name, `${t.name}.${c.name}`);
-  if (changes.unique === true) rules?.tightened(uniqueName);
-  if (changes.nullable === false) rules?.tightened(`${t.name}.${c.name}`);
   return { method: 'alterColumn', args: [t.name, c.name, changes] };
 }
 
-function createIndex({ model, p, rules }: Gen): Step | null {
+function createIndex({ model, p }: Gen): Step | null {
   const t = anyTable(model, p, (t) => indexableColumns(t).length > 0);
   if (!t) return null;
   const cols = chooseColumns(p, indexableColumns(t).map((c) => c.name));
@@ -441,13 +406,11 @@ function createIndex({ model, p, rules }: Gen): Step | null {
   const key = keyName(model, p, unique ? 'uq' : 'ix', defaultConstraintName(unique ? 'uq' : 'ix', t.name, cols));
   if (!key) return null;
   model.addIndex(t.name, { name: key.name, columns: cols, unique, constraint: false });
-  rules?.named(t.name, ...cols.map((c) => `${t.name}.${c}`));
-  if (unique) rules?.tightened(key.name);
   const options = { ...(unique ? { unique: true } : {}), ...(key.explicit ? { name: key.name } : {}) };
   return { method: 'createIndex', args: Object.keys(options).length ? [t.name, cols, options] : [t.name, cols] };
 }
 
-function addUnique({ model, p, rules }: Gen): Step | null {
+function addUnique({ model, p }: Gen): Step | null {
   const t = anyTable(model, p, (t) => indexableColumns(t).length > 0);
   if (!t) return null;
   const cols = chooseColumns(p, indexableColumns(t).map((c) => c.name));
@@ -455,33 +418,29 @@ function addUnique({ model, p, rules }: Gen): Step | null {
   const key = keyName(model, p, 'uq', defaultConstraintName('uq', t.name, cols));
   if (!key) return null;
   model.addIndex(t.name, { name: key.name, columns: cols, unique: true, constraint: true });
-  rules?.named(t.name, ...cols.map((c) => `${t.name}.${c}`));
-  rules?.tightened(key.name);
   return { method: 'addUnique', args: key.explicit ? [t.name, cols, { name: key.name }] : [t.name, cols] };
 }
 
-function dropIndex({ model, p, rules }: Gen): Step | null {
-  const droppable = (t: ModelTable) => t.indexes.filter((i) => !i.constraint && (rules?.mayDropKey(i.name) ?? true));
+function dropIndex({ model, p }: Gen): Step | null {
+  const droppable = (t: ModelTable) => t.indexes.filter((i) => !i.constraint);
   const t = anyTable(model, p, (t) => droppable(t).length > 0);
   if (!t) return null;
   const index = p.one(droppable(t));
   model.dropIndex(t.name, index.name);
-  rules?.named(t.name);
   return { method: 'dropIndex', args: [t.name, index.name] };
 }
 
-function dropUnique({ model, p, rules }: Gen): Step | null {
-  const droppable = (t: ModelTable) => t.indexes.filter((i) => i.constraint && (rules?.mayDropKey(i.name) ?? true));
+function dropUnique({ model, p }: Gen): Step | null {
+  const droppable = (t: ModelTable) => t.indexes.filter((i) => i.constraint);
   const t = anyTable(model, p, (t) => droppable(t).length > 0);
   if (!t) return null;
   const key = p.one(droppable(t));
   model.dropIndex(t.name, key.name);
-  rules?.named(t.name);
   return { method: 'dropUnique', args: [t.name, key.name] };
 }
 
 /** On a reference column without a key, to a parent holding every id the column has. */
-function addForeignKey({ model, p, rules }: Gen): Step | null {
+function addForeignKey({ model, p }: Gen): Step | null {
   const free = (t: ModelTable) => t.columns.filter((c) => c.ref && !t.foreignKeys.some((f) => f.column === c.name));
   const t = anyTable(model, p, (t) => free(t).length > 0);
   if (!t) return null;
@@ -493,46 +452,33 @@ function addForeignKey({ model, p, rules }: Gen): Step | null {
   if (!key) return null;
   const onDelete = p.one(ON_DELETE);
   model.addForeignKey(t.name, { name: key.name, column: c.name, refTable: parent.name, ...(onDelete ? { onDelete } : {}) });
-  rules?.named(t.name, `${t.name}.${c.name}`, parent.name);
-  rules?.tightened(key.name);
   const options = { ...(key.explicit ? { name: key.name } : {}), ...(onDelete ? { onDelete } : {}) };
   const args: unknown[] = [t.name, [c.name], parent.name, ['id']];
   return { method: 'addForeignKey', args: Object.keys(options).length ? [...args, options] : args };
 }
 
-function dropForeignKey({ model, p, rules }: Gen): Step | null {
-  const droppable = (t: ModelTable) => t.foreignKeys.filter((f) => rules?.mayDropKey(f.name) ?? true);
+function dropForeignKey({ model, p }: Gen): Step | null {
+  const droppable = (t: ModelTable) => t.foreignKeys;
   const t = anyTable(model, p, (t) => droppable(t).length > 0);
   if (!t) return null;
   const fk = p.one(droppable(t));
   model.dropForeignKey(t.name, fk.name);
-  rules?.named(t.name);
   return { method: 'dropForeignKey', args: [t.name, fk.name] };
 }
 
-/**
- * With known issues left out, never into a name a rename freed earlier in the
- * chain: idem's look-ahead then takes the table still under that name for the
- * one a later rename brings there, and skips creating it
- * (test/engine/rename-into-freed-name.test.ts). The same for columns.
- */
-function renameTable({ model, p, rules, freedByRename }: Gen): Step | null {
-  const t = anyTable(model, p, (t) => rules?.mayRenameTable(t.name) ?? true);
-  const to = p.maybeOne(model.freeTableNames().filter((n) => (rules?.mayRenameTableTo(n) ?? true) && !freedByRename?.has(n)));
+function renameTable({ model, p }: Gen): Step | null {
+  const t = anyTable(model, p);
+  const to = p.maybeOne(model.freeTableNames());
   if (!t || !to) return null;
   const from = t.name;
   model.renameTable(from, to);
-  freedByRename?.add(from);
-  rules?.renamed(from, to);
-  rules?.named(from, to);
   return { method: 'renameTable', args: [from, to] };
 }
 
 /** Only a table no other table's foreign key points at. */
-function dropTable({ model, p, rules }: Gen): Step | null {
-  const t = anyTable(model, p, (t) => model.referencedBy(t.name).length === 0 && (rules?.mayDropTable(t.name) ?? true));
+function dropTable({ model, p }: Gen): Step | null {
+  const t = anyTable(model, p, (t) => model.referencedBy(t.name).length === 0);
   if (!t) return null;
   model.dropTable(t.name);
-  rules?.dropped(t.name);
   return { method: 'dropTable', args: [t.name] };
 }

@@ -19,7 +19,7 @@ export interface MysqlCatalogOptions {
   database: string;
   flavor: MysqlFlavor;
   /** idem's own tables, never part of a snapshot. */
-  excludeTables: string[];
+  excludeTables: readonly string[];
 }
 
 interface ColumnRow {

@@ -131,6 +131,17 @@ export class MysqlDdlCompiler implements DdlCompiler {
 ) ${TABLE_SUFFIX}`)];
   }
 
+  createProgressTable(name: string): Statement[] {
+    return [stmt(`CREATE TABLE IF NOT EXISTS ${q(name)} (
+  revision varchar(64) NOT NULL,
+  direction varchar(4) NOT NULL,
+  checksum varchar(64) NOT NULL,
+  done longtext NOT NULL,
+  updated_at varchar(32) NOT NULL,
+  PRIMARY KEY (revision, direction)
+) ${TABLE_SUFFIX}`)];
+  }
+
   /** One statement: the table appears with all its keys at once, or not at all. */
   #createTable(op: Extract<SchemaOperation, { kind: 'createTable' }>): Statement {
     const primaryKey = declaredPrimaryKey(op.columns, op.options);

@@ -42,7 +42,7 @@ export function isMysqlAlreadyExistsError(error: unknown): boolean {
 }
 
 export async function openMysqlSession(
-  target: { url: string; variant: 'mysql' | 'mariadb' }, idemTables: string[], options: SessionOptions = {},
+  target: { url: string; variant: 'mysql' | 'mariadb' }, idemTables: readonly string[], options: SessionOptions = {},
 ): Promise<MysqlSession> {
   const driver = await MysqlDriver.connect(target.url);
   const { flavor, database } = driver.server;

@@ -111,7 +111,7 @@ export class PostgresCatalogReader implements CatalogReader {
   readonly #types: PostgresTypeMapper;
   readonly #exclude: string[];
 
-  constructor(driver: Driver, types: PostgresTypeMapper, excludeTables: string[]) {
+  constructor(driver: Driver, types: PostgresTypeMapper, excludeTables: readonly string[]) {
     this.#driver = driver;
     this.#types = types;
     this.#exclude = [...excludeTables];

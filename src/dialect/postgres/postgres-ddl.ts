@@ -100,6 +100,17 @@ export class PostgresDdlCompiler implements DdlCompiler {
 )`)];
   }
 
+  createProgressTable(name: string): Statement[] {
+    return [stmt(`CREATE TABLE IF NOT EXISTS ${qn(name)} (
+  revision text NOT NULL,
+  direction text NOT NULL,
+  checksum text NOT NULL,
+  done text NOT NULL,
+  updated_at text NOT NULL,
+  PRIMARY KEY (revision, direction)
+)`)];
+  }
+
   #createTable(op: Extract<Operation, { kind: 'createTable' }>): Statement[] {
     const primaryKey = declaredPrimaryKey(op.columns, op.options);
     const inlineKey = primaryKey.length === 1 ? primaryKey[0] : undefined;

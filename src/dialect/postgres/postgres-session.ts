@@ -54,7 +54,7 @@ export interface PostgresSession extends DialectSession {
   readonly lockScope: LockScope['scope'];
 }
 
-export async function openPostgresSession(target: { url: string }, idemTables: string[]): Promise<PostgresSession> {
+export async function openPostgresSession(target: { url: string }, idemTables: readonly string[]): Promise<PostgresSession> {
   const { connectionString, schema: wanted, pooler } = splitIdemParameters(target.url);
   const label = maskUrl(target.url);
   const driver = await PostgresDriver.connect({ connectionString, label, applicationName: APPLICATION_NAME });

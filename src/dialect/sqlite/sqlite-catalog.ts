@@ -88,7 +88,7 @@ export class SqliteCatalogReader implements CatalogReader {
   readonly #types: SqliteTypeMapper;
   readonly #exclude: string;
 
-  constructor(driver: SqliteDriver, types: SqliteTypeMapper, excludeTables: string[]) {
+  constructor(driver: SqliteDriver, types: SqliteTypeMapper, excludeTables: readonly string[]) {
     this.#driver = driver;
     this.#types = types;
     this.#exclude = JSON.stringify(excludeTables);

@@ -87,6 +87,17 @@ export class SqliteDdlCompiler implements DdlCompiler {
 )`)];
   }
 
+  createProgressTable(name: string): Statement[] {
+    return [stmt(`CREATE TABLE IF NOT EXISTS ${q(name)} (
+  revision TEXT NOT NULL,
+  direction TEXT NOT NULL,
+  checksum TEXT NOT NULL,
+  done TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  PRIMARY KEY (revision, direction)
+)`)];
+  }
+
   #createTable(op: Extract<Operation, { kind: 'createTable' }>): Statement[] {
     const primaryKey = declaredPrimaryKey(op.columns, op.options);
     const entries = Object.entries(op.columns);

@@ -18,7 +18,7 @@ export interface SqliteSession extends DialectSession {
   readonly driver: SqliteDriver;
 }
 
-export async function openSqliteSession(path: string, idemTables: string[]): Promise<SqliteSession> {
+export async function openSqliteSession(path: string, idemTables: readonly string[]): Promise<SqliteSession> {
   let driver: SqliteDriver;
   try {
     driver = openSqlite(path, BUSY_TIMEOUT_MS);
