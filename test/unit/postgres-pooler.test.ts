@@ -202,9 +202,12 @@ describe('PostgreSQL server: the transaction-scoped lock', { skip: withoutPostgr
       const x = up(options);
       await entered;
       const y = up({ ...options, target: 'k2' });
-      // y waits in the server's lock queue, ahead of x's next migration.
+      // y waits in the server's lock queue, ahead of x's next migration. pg_locks is the whole server's:
+      // only this database's waits count (other test files' runners wait on the same server).
       const watcher = await session('');
-      while (Number((await watcher.driver.query<{ n: string }>(`SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`))[0]!.n) === 0) {
+      const waiting = `SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted
+        AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`;
+      while (Number((await watcher.driver.query<{ n: string }>(waiting))[0]!.n) === 0) {
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
       open();
