@@ -86,7 +86,7 @@ export interface TransactionControl {
    * catalog could not be re-read after "already exists"). Absent where a
    * failed statement does not poison the transaction.
    */
-  attempt?<T>(work: () => Promise<T>): Promise<T>;
+  attempt?(sql: string, params: unknown[]): Promise<ExecResult>;
 }
 
 /** The portable types in the engine's own terms, both ways. */

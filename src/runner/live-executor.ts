@@ -66,6 +66,7 @@ export class LiveExecutor implements OperationExecutor {
     const journaled = `${op.kind} ${target}`;
     try {
       const resumed = this.#o.progress?.resumes(journaled) ?? false;
+      if (!resumed) await this.#o.progress?.beforeNext();
       const { result, sql } = resumed ? { result: RESUMED, sql: [] }
         : op.kind === 'executeIf' || op.kind === 'sql' ? await this.#data(op) : await this.#schema(op);
       for (const [key, shape] of declaredConstraints(op)) {
@@ -82,7 +83,7 @@ export class LiveExecutor implements OperationExecutor {
         ...(op.kind === 'sql' && !op.idempotent && !resumed ? { unguarded: true as const } : {}),
         ms: Math.round(performance.now() - started),
       });
-      if (!resumed) await this.#o.progress?.completed(journaled, result.outcome === 'applied');
+      if (!resumed) this.#o.progress?.completed(journaled, result.outcome === 'applied');
       return result;
     } catch (error) {
       throw asOperationError(error, this.#o.revision, { kind: op.kind, target });
@@ -109,10 +110,11 @@ export class LiveExecutor implements OperationExecutor {
     const sent: string[] = [];
     for (const statement of statements) {
       try {
-        const send = () => this.#o.session.driver.execute(statement.sql, statement.params);
         // Only the first statement of an operation can meet an object created concurrently.
         const transactions = this.#o.session.transactions;
-        await (sent.length === 0 && transactions.attempt ? transactions.attempt(send) : send());
+        await (sent.length === 0 && transactions.attempt
+          ? transactions.attempt(statement.sql, statement.params)
+          : this.#o.session.driver.execute(statement.sql, statement.params));
         sent.push(statement.sql);
       } catch (error) {
         // Something outside idem created the object at the same moment: judge again on a fresh catalog.

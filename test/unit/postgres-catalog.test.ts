@@ -143,14 +143,21 @@ describe('PostgreSQL server', { skip: withoutPostgres }, () => {
     it('reads an init script\'s tables as the exact portable snapshot, in one query', async () => {
       let queries = 0;
       const query = session.driver.query.bind(session.driver);
+      const queryPrepared = session.driver.queryPrepared.bind(session.driver);
       session.driver.query = ((sql: string, params?: unknown[]) => { queries++; return query(sql, params); }) as typeof session.driver.query;
+      session.driver.queryPrepared = ((name: string, sql: string, params: unknown[]) => {
+        queries++;
+        return queryPrepared(name, sql, params);
+      }) as typeof session.driver.queryPrepared;
       try {
         const snapshot = await session.catalog.readAll();
         assert.deepEqual([...snapshot.tables.values()], expected);
         assert.deepEqual([...snapshot.tables.keys()], ['groups', 'user groups', 'users'], 'views, other schemas and idem_version left out');
         assert.equal(queries, 1);
+        assert.deepEqual([...(await session.catalog.readAll()).tables.values()], expected, 'read again through the prepared statement');
       } finally {
         delete (session.driver as { query?: unknown }).query;
+        delete (session.driver as { queryPrepared?: unknown }).queryPrepared;
       }
     });
 

@@ -99,6 +99,16 @@ describe('PostgreSQL server: the transaction-scoped lock', { skip: withoutPostgr
     assert.equal((await session('?pooler=session')).lockScope, 'session');
   });
 
+  it('the catalog read is a named prepared statement on a direct connection, and never behind a transaction pooler', async () => {
+    const prepared = async (s: PostgresSession) => {
+      await s.catalog.readAll();
+      await s.catalog.readTables(['marks']);
+      return (await s.driver.query<{ name: string }>('SELECT name FROM pg_prepared_statements ORDER BY name')).map((r) => r.name);
+    };
+    assert.deepEqual(await prepared(await session('')), ['idem_catalog_all', 'idem_catalog_some']);
+    assert.deepEqual(await prepared(await session()), [], 'the next transaction may reach a server connection that never saw it');
+  });
+
   it('acquire() opens a transaction holding the lock; the first migration continues it, COMMIT releases it, the next BEGIN takes it again', async () => {
     const runner = await session();
     const other = await session();

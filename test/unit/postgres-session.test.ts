@@ -135,14 +135,19 @@ describe('PostgreSQL server', { skip: withoutPostgres }, () => {
       assert.equal(await s.catalog.hasTable('rolled_back'), false);
     });
 
-    it('attempt keeps the transaction usable after a failed statement', async () => {
+    it('attempt keeps the transaction usable after a failed statement, with or without parameters', async () => {
       const s = await session();
       await s.driver.execute('CREATE TABLE taken (id int)');
       await s.transactions.begin();
-      const error = await s.transactions.attempt(() => s.driver.execute('CREATE TABLE taken (id int)')).then(() => undefined, (e: unknown) => e);
+      const error = await s.transactions.attempt!('CREATE TABLE taken (id int)', []).then(() => undefined, (e: unknown) => e);
       assert.equal(s.isAlreadyExistsError(error), true);
       assert.equal(await s.catalog.hasTable('taken'), true, 'the catalog can still be read');
+      await s.driver.execute('INSERT INTO taken VALUES (1)');
+      const withParams = await s.transactions.attempt!('INSERT INTO taken VALUES ($1::int / 0)', [1]).then(() => undefined, (e: unknown) => e);
+      assert.match(String(withParams), /division by zero/);
+      assert.equal((await s.transactions.attempt!('INSERT INTO taken VALUES ($1)', [2])).rowsAffected, 1);
       await s.transactions.commit();
+      assert.deepEqual(await s.driver.query('SELECT id FROM taken ORDER BY id'), [{ id: 1 }, { id: 2 }], 'what succeeded around the failures committed');
     });
   });
 

@@ -12,7 +12,8 @@
  */
 import type { CatalogColumn, CatalogForeignKey, CatalogIndex, CatalogSnapshot, CatalogTable } from '../../catalog/snapshot.ts';
 import type { ReferentialAction } from '../../plan/column-spec.ts';
-import type { CatalogReader, Driver } from '../dialect.ts';
+import type { CatalogReader } from '../dialect.ts';
+import type { PostgresDriver } from './postgres-driver.ts';
 import type { PostgresTypeMapper } from './postgres-types.ts';
 
 /**
@@ -107,11 +108,11 @@ const ACTIONS: Record<string, ReferentialAction> = { a: 'no action', r: 'restric
 const NEXTVAL = /^nextval\(/i;
 
 export class PostgresCatalogReader implements CatalogReader {
-  readonly #driver: Driver;
+  readonly #driver: PostgresDriver;
   readonly #types: PostgresTypeMapper;
   readonly #exclude: string[];
 
-  constructor(driver: Driver, types: PostgresTypeMapper, excludeTables: readonly string[]) {
+  constructor(driver: PostgresDriver, types: PostgresTypeMapper, excludeTables: readonly string[]) {
     this.#driver = driver;
     this.#types = types;
     this.#exclude = [...excludeTables];
@@ -137,7 +138,7 @@ export class PostgresCatalogReader implements CatalogReader {
 
   async #read(names: readonly string[] | null): Promise<Map<string, CatalogTable>> {
     const params: unknown[] = names === null ? [this.#exclude] : [this.#exclude, [...names]];
-    const rows = await this.#driver.query<TableRow>(catalogSql(names !== null), params);
+    const rows = await this.#driver.queryPrepared<TableRow>(names === null ? 'idem_catalog_all' : 'idem_catalog_some', catalogSql(names !== null), params);
     const tables = new Map<string, CatalogTable>();
     for (const row of rows) tables.set(row.name, this.#table(row));
     return tables;

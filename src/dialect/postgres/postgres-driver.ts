@@ -65,6 +65,8 @@ export class PostgresDriver implements Driver {
   #closed = false;
   #perTransaction: string | undefined;
   #inTransaction = false;
+  /** Behind a transaction pooler: consecutive transactions may reach different server connections. */
+  #transactionPooled = false;
 
   private constructor(client: Client, label: string) {
     this.#client = client;
@@ -100,6 +102,11 @@ export class PostgresDriver implements Driver {
   get announcedPid(): number | null {
     const pid = (this.#client as unknown as { processID?: unknown }).processID;
     return typeof pid === 'number' ? pid : null;
+  }
+
+  /** The session goes through a pooler in transaction mode (postgres-pooler.ts): no named prepared statements. */
+  behindTransactionPooler(): void {
+    this.#transactionPooled = true;
   }
 
   /** Statements (`SET LOCAL …`) every transaction starts with; see the file comment. */
@@ -153,6 +160,21 @@ export class PostgresDriver implements Driver {
     // Several statements without parameters come back as one result each; the last one's rows are the answer.
     const last = Array.isArray(result) ? result[result.length - 1] : result;
     return (last?.rows ?? []) as Row[];
+  }
+
+  /**
+   * A query the session sends again and again (the catalog read), as a named
+   * prepared statement: PostgreSQL parses it once per connection, and after a
+   * few runs plans it once too; planning was most of its cost. Behind a
+   * transaction pooler the next transaction may reach a server connection that
+   * never saw the statement, so there it goes unnamed.
+   * https://www.postgresql.org/docs/current/sql-prepare.html
+   */
+  async queryPrepared<Row = Record<string, unknown>>(name: string, sql: string, params: unknown[]): Promise<Row[]> {
+    if (this.#transactionPooled) return this.query<Row>(sql, params);
+    this.#assertAlive();
+    const result = (await this.#client.query({ name, text: sql, values: params })) as unknown as QueryResult;
+    return (result.rows ?? []) as Row[];
   }
 
   async queryArrays(sql: string, params: unknown[] = []): Promise<unknown[][]> {

@@ -24,7 +24,7 @@
  */
 import { createHash } from 'node:crypto';
 import { IdemError } from '../../errors.ts';
-import type { LockHolder, RunLock, TransactionControl } from '../dialect.ts';
+import type { ExecResult, LockHolder, RunLock, TransactionControl } from '../dialect.ts';
 import type { PostgresDriver } from './postgres-driver.ts';
 
 /** 'idem' as a big-endian int4: the first half of every idem lock key. */
@@ -242,19 +242,24 @@ export class PostgresTransactions implements TransactionControl {
   }
 
   /**
-   * Runs `work` so that its failure leaves the transaction usable: after any
-   * error PostgreSQL refuses every statement until ROLLBACK ("current
-   * transaction is aborted"), so re-reading the catalog after "already exists"
-   * needs the failed statement inside a savepoint. Outside a transaction it
-   * simply runs `work`.
+   * Runs one statement so that its failure leaves the transaction usable:
+   * after any error PostgreSQL refuses every statement until ROLLBACK
+   * ("current transaction is aborted"), so re-reading the catalog after
+   * "already exists" needs the failed statement inside a savepoint. A
+   * statement without parameters (all DDL) goes in one round trip with its
+   * SAVEPOINT and RELEASE: several statements in one simple-protocol query
+   * run in order and stop at the first error, inside the open transaction.
+   * Outside a transaction it simply runs the statement.
    * https://www.postgresql.org/docs/current/sql-savepoint.html
+   * https://www.postgresql.org/docs/current/protocol-flow.html#PROTOCOL-FLOW-MULTI-STATEMENT
    */
-  async attempt<T>(work: () => Promise<T>): Promise<T> {
-    if (!this.#driver.inTransaction) return work();
+  async attempt(sql: string, params: unknown[]): Promise<ExecResult> {
+    if (!this.#driver.inTransaction) return this.#driver.execute(sql, params);
     const name = `idem_attempt_${++this.#savepoints}`;
-    await this.#driver.execute(`SAVEPOINT ${name}`);
     try {
-      const result = await work();
+      if (params.length === 0) return await this.#driver.execute(`SAVEPOINT ${name}; ${sql}; RELEASE SAVEPOINT ${name}`);
+      await this.#driver.execute(`SAVEPOINT ${name}`);
+      const result = await this.#driver.execute(sql, params);
       await this.#driver.execute(`RELEASE SAVEPOINT ${name}`);
       return result;
     } catch (error) {

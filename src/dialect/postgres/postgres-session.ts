@@ -135,6 +135,7 @@ async function selectSchema(
     'SELECT pg_backend_pid() AS pid, current_schema() AS schema, EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1) AS found', [wanted ?? ''],
   );
   const scope = chooseLockScope(pooler, driver.announcedPid, Number(first?.pid));
+  if (scope.scope !== 'session') driver.behindTransactionPooler();
   let current = first?.schema;
   if (wanted !== undefined) {
     if (first?.found !== true) {
