@@ -13,10 +13,16 @@
  * (SQLite, PostgreSQL), nothing is journaled: there is nothing to resume.
  *
  * One row per interrupted (revision, direction) in `idem_progress`: the
- * file's checksum and the operations done, in order, as `kind target`. A row
- * is written only when an operation changed the database (an operation
- * skipped or in drift changed nothing, so judging it again meets what it met),
- * and deleted with the version row's write, in the same transaction.
+ * file's checksum and the operations done, in order, as `kind target`. It is
+ * written when an operation changed the database (one skipped or in drift
+ * changed nothing, so judging it again meets what it met), and deleted with
+ * the version row's write, in the same transaction. The write waits for the
+ * migration's next operation: on MySQL it then commits with that
+ * operation's DDL, as it would have anyway, and after the last operation it
+ * is never needed (the version row commits with it), so a migration of one
+ * operation writes nothing. An operation that ran but is not journaled yet
+ * is judged again on a re-run; nothing after it that stayed can have changed
+ * what it meets.
  */
 import type { DialectSession } from '../dialect/dialect.ts';
 import type { OperationResult } from '../plan/migration-context.ts';
@@ -146,6 +152,8 @@ export class MigrationProgress {
   #resume: string[];
   readonly #done: string[] = [];
   #rowExists: boolean;
+  /** `#done` holds an operation that changed the database and is not written yet. */
+  #unwritten = false;
 
   constructor(journal: ProgressJournal, file: { revision: string; checksum: string }, direction: Direction, resume: string[], rowExists: boolean) {
     this.#journal = journal;
@@ -170,12 +178,18 @@ export class MigrationProgress {
     return true;
   }
 
-  /** After an operation: journaled when it changed the database. */
-  async completed(operation: string, changed: boolean): Promise<void> {
+  /** After an operation: to be journaled (before the next one) when it changed the database. */
+  completed(operation: string, changed: boolean): void {
     this.#done.push(operation);
-    if (!changed) return;
+    this.#unwritten ||= changed;
+  }
+
+  /** Before an operation runs: what the ones before it changed is written first. */
+  async beforeNext(): Promise<void> {
+    if (!this.#unwritten) return;
     await this.#journal.write(this.#file.revision, this.#direction, this.#file.checksum, this.#done, this.#rowExists);
     this.#rowExists = true;
+    this.#unwritten = false;
   }
 
   /** The migration is recorded (or its record removed): its row goes, in the same transaction. */
