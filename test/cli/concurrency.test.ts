@@ -74,10 +74,15 @@ for (const engine of engines) {
             assert.equal(r.stderr, '');
             assert.equal(r.events.at(-1)!.event, 'done', show(r));
           }
-          // One process ran both migrations; every other one found nothing to do.
+          // Each migration ran once. On a server the run lock is held for the whole run, so one process ran
+          // both and every other one found nothing to do; SQLite gives its write lock back after each
+          // migration's commit, and another process may take the next migration.
           const ran = ranBy(runs);
-          assert.deepEqual(ran.filter((list) => list.length > 0), [['k1', 'k2']], JSON.stringify(ran));
-          assert.deepEqual(runs.map((r) => r.events.at(-1)!.migrations).sort(), [...Array(n - 1).fill(0), 2]);
+          assert.deepEqual(ran.flat().sort(), ['k1', 'k2'], JSON.stringify(ran));
+          if (engine.name !== 'sqlite') {
+            assert.deepEqual(ran.filter((list) => list.length > 0), [['k1', 'k2']], JSON.stringify(ran));
+            assert.deepEqual(runs.map((r) => r.events.at(-1)!.migrations).sort(), [...Array(n - 1).fill(0), 2]);
+          }
 
           const versions = await p.query<{ revision: string; n: number }>('SELECT revision, COUNT(*) AS n FROM idem_version GROUP BY revision ORDER BY revision');
           assert.deepEqual(versions.map((v) => [v.revision, Number(v.n)]), [['k1', 1], ['k2', 1]]);
