@@ -128,6 +128,19 @@ export function statementKind(sql: string): StatementKind {
 }
 
 /**
+ * Every statement reads or writes rows and none can change the schema
+ * (INSERT, UPDATE, DELETE, MERGE, REPLACE, TRUNCATE, SELECT): the run may keep
+ * what it read of the catalog. Anything else (DDL, CALL, DO, EXECUTE, SET), a
+ * dollar-quoted body that could hide statements, or no statement at all,
+ * answers false.
+ */
+export function changesOnlyRows(sql: string): boolean {
+  if (/\$[A-Za-z_0-9]*\$/.test(sql)) return false;
+  const verbs = statementVerbs(sqlTokens(sql));
+  return verbs.length > 0 && verbs.every((v) => DATA_WORDS.has(v) || v === 'SELECT');
+}
+
+/**
  * The SQL already guards itself (`IF NOT EXISTS`, `ON CONFLICT`, `WHERE NOT
  * EXISTS`, `INSERT IGNORE` …): worth saying in a hint, since such a statement
  * may well be safe to mark idempotent. It proves nothing on its own.

@@ -18,6 +18,7 @@ import { countRows, migrationQuery, tableSummary } from './migration-reads.ts';
 import type { Direction, EventSink, OutcomeCounts } from './events.ts';
 import { addCount } from './events.ts';
 import { evaluateCondition } from './condition.ts';
+import { changesOnlyRows } from '../plan/sql-facts.ts';
 import { touchedTables, declaredConstraints } from './operation-facts.ts';
 import { indexByName } from '../catalog/find-by-shape.ts';
 
@@ -182,15 +183,24 @@ export class LiveExecutor implements OperationExecutor {
       if (!holds) return { result: { outcome: 'skipped', detail: 'condition false' }, sql: [] };
       const sql = session.bindPlaceholders(op.sql);
       const result = await this.#send(sql, op.params);
-      this.#o.catalog.invalidate();
+      this.#forgetCatalogUnlessRowsOnly(op.sql);
       return { result: { outcome: 'applied', detail: `condition true, ${result.rowsAffected} row(s)`, rows: result.rowsAffected }, sql: [op.sql] };
     }
     const result = await this.#send(session.bindPlaceholders(op.sql), op.params);
-    this.#o.catalog.invalidate();
+    this.#forgetCatalogUnlessRowsOnly(op.sql);
     return {
       result: { outcome: 'applied', detail: op.idempotent ? `idempotent, ${result.rowsAffected} row(s)` : 'unguarded raw SQL', rows: result.rowsAffected },
       sql: [op.sql],
     };
+  }
+
+  /**
+   * SQL may change anything, so what the run read of the catalog goes, and
+   * the next check reads it again: all of it, which every tenth migration of
+   * a long run made quadratic. Statements that only read and write rows keep it.
+   */
+  #forgetCatalogUnlessRowsOnly(sql: string): void {
+    if (!changesOnlyRows(sql)) this.#o.catalog.invalidate();
   }
 
   async #send(sql: string, params: unknown[]): Promise<{ rowsAffected: number }> {

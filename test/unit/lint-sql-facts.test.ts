@@ -5,7 +5,7 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { hasOwnGuard, isConstantCondition, matchingOperation, sqlExcerpt, statementKind } from '../../src/plan/sql-facts.ts';
+import { changesOnlyRows, hasOwnGuard, isConstantCondition, matchingOperation, sqlExcerpt, statementKind } from '../../src/plan/sql-facts.ts';
 
 describe('lint: statementKind', () => {
   const cases: Array<[string, ReturnType<typeof statementKind>]> = [
@@ -28,6 +28,27 @@ describe('lint: statementKind', () => {
   for (const [sql, kind] of cases) {
     test(`${JSON.stringify(sql)} is ${kind}`, () => assert.equal(statementKind(sql), kind));
   }
+});
+
+describe('changesOnlyRows (the runner keeps its catalog after such SQL)', () => {
+  test('statements that only read and write rows', () => {
+    for (const sql of [
+      "INSERT INTO t (name) SELECT 'a' WHERE NOT EXISTS (SELECT 1 FROM t)",
+      'UPDATE t SET a = 1 WHERE a IS NULL; DELETE FROM u WHERE id = ?',
+      'WITH old AS (SELECT id FROM t) DELETE FROM u WHERE id IN (SELECT id FROM old)',
+      "REPLACE INTO t VALUES (1, 'x')", 'TRUNCATE t', 'SELECT 1',
+      "INSERT INTO notes (body) VALUES ('DROP TABLE t; CREATE TABLE u (id int)')",
+      '-- CREATE TABLE in a comment\nINSERT INTO t VALUES (1)',
+    ]) assert.equal(changesOnlyRows(sql), true, sql);
+  });
+
+  test('anything that may change the schema, or that cannot be told', () => {
+    for (const sql of [
+      'CREATE TABLE t (id int)', 'INSERT INTO t VALUES (1); ALTER TABLE t ADD c int', 'CALL refresh_schema()',
+      'DO $$ BEGIN EXECUTE \'CREATE TABLE t (id int)\'; END $$', "INSERT INTO t VALUES ($tag$x$tag$)", 'SET search_path TO x',
+      'PRAGMA foreign_keys = ON', '', '-- nothing',
+    ]) assert.equal(changesOnlyRows(sql), false, sql);
+  });
 });
 
 describe('lint: isConstantCondition', () => {
