@@ -87,6 +87,16 @@ export interface TransactionControl {
    * failed statement does not poison the transaction.
    */
   attempt?(sql: string, params: unknown[]): Promise<ExecResult>;
+  /**
+   * Ends a migration that changed nothing but its version row without
+   * making it durable yet: the next migration continues the same
+   * transaction, and the next commit makes both durable. Adopting an existing
+   * schema then costs one commit, not one per migration. Should a later
+   * migration fail, its rollback may undo the kept ones too (PostgreSQL) or
+   * not (SQLite, a savepoint each): the runner records again what is missing.
+   * Absent where every migration commits on its own.
+   */
+  keep?(): Promise<void>;
 }
 
 /** The portable types in the engine's own terms, both ways. */

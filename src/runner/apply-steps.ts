@@ -80,6 +80,11 @@ export async function applySteps(options: ApplyOptions): Promise<StepResult[]> {
   await journal?.load();
   await session.changedByOthers();
 
+  // Version rows of migrations that changed nothing, not committed yet (TransactionControl.keep).
+  let kept: VersionRow[] = [];
+  // Once another runner may have written (the lock was taken again, a lease lost), the version table
+  // read under the lock before the first migration no longer tells what is recorded.
+  let othersMayHaveWritten = false;
   for (const [index, file] of steps.entries()) {
     const module = modules[index]!;
     const run = (direction === 'up' ? module.up : module.down)!;
@@ -87,21 +92,30 @@ export async function applySteps(options: ApplyOptions): Promise<StepResult[]> {
       throwIfInterrupted(options.signal, `before ${file.revision}; nothing of it ran`);
       const outside = runsOutsideTransaction(session, module);
       const transactions = outside ? NO_TRANSACTION : session.transactions;
+      if (outside && kept.length > 0) {
+        await session.transactions.commit();
+        kept = [];
+      }
       await transactions.begin();
       // Another runner may have taken the lock between two migrations: what it
       // did is re-read, never done again, and what its migrations declared (a
       // key met under an init script's name) is known here too.
-      if (await session.changedByOthers()) {
+      const changed = await session.changedByOthers();
+      othersMayHaveWritten ||= changed;
+      if (changed) {
         catalog.invalidate();
         for (const row of await versions.read()) for (const [key, shape] of Object.entries(row.declared)) declared.set(key, shape);
         await journal?.load();
       }
-      // A reapply expects the revision recorded, as `down` does; a plain `up` expects it absent.
+      // A reapply expects the revision recorded, as `down` does; a plain `up` expects it absent. Asked
+      // only where another runner may have written since the caller read the version table under the
+      // lock (see othersMayHaveWritten), or a lost race is being retried.
       const doneElsewhere = options.reapply
         ? await reappliedElsewhere(versions, file, options.reapply.onlyIfChanged)
-        : await doneByAnother(versions, file.revision, direction);
+        : othersMayHaveWritten || attempt > 1 ? await doneByAnother(versions, file.revision, direction) : undefined;
       if (doneElsewhere !== undefined) {
         await transactions.commit();
+        kept = [];
         emit({ event: 'warning', code: 'DONE_ELSEWHERE', revision: file.revision, message: `${file.revision} ${doneElsewhere}` });
         break attempts;
       }
@@ -118,19 +132,26 @@ export async function applySteps(options: ApplyOptions): Promise<StepResult[]> {
       });
       try {
         await untilInterrupted(Promise.resolve(run(createMigrationContext(executor))), options.signal, `during ${file.revision}`);
-        await session.verifyMigration();
+        // What the engine defers to the end (SQLite's foreign keys) cannot have broken where nothing changed.
+        if (counts.applied > 0) await session.verifyMigration();
         const ms = performance.now() - started;
         await progress?.finish();
-        if (direction === 'up') {
-          const row = {
-            revision: file.revision, description: file.description, checksum: file.checksum, durationMs: ms, counts,
-            how: 'applied' as const, declared: executor.declaredHere,
-          };
-          await (options.reapply ? versions.update(row) : versions.insert(row));
+        const row: VersionRow = {
+          revision: file.revision, description: file.description, checksum: file.checksum, durationMs: ms, counts,
+          how: 'applied', declared: executor.declaredHere,
+        };
+        if (direction === 'up') await (options.reapply ? versions.update(row) : versions.insert(row));
+        else await versions.remove(file.revision);
+        // A migration that changed nothing but its version row need not commit on its own (adopting an
+        // existing schema: every operation skipped); the next commit makes it durable.
+        const keep = transactions.keep && direction === 'up' && !options.reapply && counts.applied === 0 && index < steps.length - 1;
+        if (keep) {
+          await transactions.keep!();
+          kept.push(row);
         } else {
-          await versions.remove(file.revision);
+          await transactions.commit();
+          kept = [];
         }
-        await transactions.commit();
         const result: StepResult = { revision: file.revision, direction, description: file.description, ms: Math.round(ms), ...counts, ...reapply };
         results.push(result);
         emit({ event: 'migration', ...result });
@@ -141,6 +162,11 @@ export async function applySteps(options: ApplyOptions): Promise<StepResult[]> {
         await transactions.rollback().catch(() => undefined);
         // What was read inside the rolled-back transaction no longer holds.
         catalog.invalidate();
+        if (kept.length > 0) {
+          const lost = await recordAgain(session.transactions, versions, kept);
+          kept = [];
+          if (lost.length > 0) results.splice(results.length - lost.length, lost.length);
+        }
         // Lost a race a multi-primary cluster settled (Galera): its transaction was rolled back whole, or
         // another runner recorded it first. Run it again: the re-read above skips it if it is done now,
         // and every operation that already holds is skipped.
@@ -158,6 +184,26 @@ export async function applySteps(options: ApplyOptions): Promise<StepResult[]> {
     }
   }
   return results;
+}
+
+type VersionRow = Omit<AppliedRevision, 'appliedAt'>;
+
+/**
+ * After a failure, the version rows of the kept migrations before it (they
+ * changed nothing, and ran to their end): those the rollback took with it
+ * are written again, in a transaction of their own. Returns the ones that
+ * could not be, which are not recorded (the next run checks them again).
+ */
+async function recordAgain(transactions: TransactionControl, versions: VersionTable, rows: VersionRow[]): Promise<VersionRow[]> {
+  try {
+    await transactions.begin();
+    for (const row of rows) if (!(await versions.isRecorded(row.revision))) await versions.insert(row);
+    await transactions.commit();
+    return [];
+  } catch {
+    await transactions.rollback().catch(() => undefined);
+    return rows;
+  }
 }
 
 /** Whether another runner applied (or reverted) this revision meanwhile; undefined: run it. */

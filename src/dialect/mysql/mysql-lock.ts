@@ -115,25 +115,39 @@ export class MysqlRunLock implements RunLock {
  */
 export class MysqlTransactions implements TransactionControl {
   readonly #driver: Driver;
+  /** The open transaction holds kept migrations' version rows (keep()). */
+  #kept = false;
 
   constructor(driver: Driver) {
     this.#driver = driver;
   }
 
   async begin(): Promise<void> {
+    if (this.#kept) return;
     await this.#driver.execute('SET autocommit = 0');
   }
 
   async commit(): Promise<void> {
+    this.#kept = false;
     await this.#driver.execute('COMMIT');
     await this.#driver.execute('SET autocommit = 1');
   }
 
   async rollback(): Promise<void> {
+    this.#kept = false;
     try {
       await this.#driver.execute('ROLLBACK');
     } finally {
       await this.#driver.execute('SET autocommit = 1');
     }
+  }
+
+  /**
+   * A migration that changed nothing sent no DDL, so its version row is
+   * still in the open transaction; the next migration continues it (its
+   * first DDL statement, or its COMMIT, commits the row).
+   */
+  async keep(): Promise<void> {
+    this.#kept = true;
   }
 }

@@ -219,6 +219,8 @@ export class PostgresTransactions implements TransactionControl {
   readonly #driver: PostgresDriver;
   readonly #opener: TransactionOpener;
   #savepoints = 0;
+  /** The open transaction holds kept migrations (keep()): the next one continues it. */
+  #kept = false;
 
   constructor(driver: PostgresDriver, opener: TransactionOpener) {
     this.#driver = driver;
@@ -229,16 +231,29 @@ export class PostgresTransactions implements TransactionControl {
     return this.#driver.inTransaction;
   }
 
-  begin(): Promise<void> {
-    return this.#opener.open();
+  async begin(): Promise<void> {
+    if (this.#kept && this.#driver.inTransaction) return;
+    this.#kept = false;
+    await this.#opener.open();
   }
 
   commit(): Promise<void> {
+    this.#kept = false;
     return this.#driver.commit();
   }
 
+  /**
+   * Undoes everything since the last commit, kept migrations included (no
+   * savepoint each: hundreds of subtransactions in one transaction slow every
+   * other session down); the runner records the kept ones again.
+   */
   rollback(): Promise<void> {
+    this.#kept = false;
     return this.#driver.rollback();
+  }
+
+  async keep(): Promise<void> {
+    this.#kept = true;
   }
 
   /**

@@ -109,6 +109,11 @@ export class SqliteTransactions implements TransactionControl {
     await this.#lock.checkpoint();
   }
 
+  /** The migration's savepoint goes into the lock's transaction, which the next checkpoint (or the lock's release) commits. */
+  async keep(): Promise<void> {
+    await this.#driver.exec('RELEASE idem_migration');
+  }
+
   async rollback(): Promise<void> {
     await this.#driver.exec('ROLLBACK TO idem_migration');
     await this.#driver.exec('RELEASE idem_migration');
