@@ -23,6 +23,9 @@ export const USAGE = `usage: npm run bench [-- options]
   --count-up-to <N>     count fresh and noop only up to this N (default 200; adopt: every N)
   --out <dir>           where results.md, results.json and the charts go (default bench/)
   --note <text>         a line for the head of results.md (how the servers were set up, say)  env IDEM_BENCH_NOTE
+  --no-fleet            skip the fleet block (idem up --targets over 200 SQLite files, 50 PostgreSQL
+                        schemas, 50 MariaDB databases; it runs only when idem is among --tools)
+                                                                              env IDEM_BENCH_FLEET=0
 
 servers: IDEM_BENCH_POSTGRES_URL, IDEM_BENCH_MARIADB_URL (else IDEM_TEST_POSTGRES_URL,
 IDEM_TEST_MARIADB_URL); an engine without a URL is skipped with a message.`;
@@ -55,10 +58,15 @@ function positiveInteger(value: string, what: string): number {
 export function parseOptions(argv: string[], env: NodeJS.ProcessEnv, defaultOut: string): BenchOptions {
   const given = new Map<string, string>();
   let quick = env.IDEM_BENCH_QUICK === '1';
+  let fleet = env.IDEM_BENCH_FLEET !== '0';
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '--quick') {
       quick = true;
+      continue;
+    }
+    if (arg === '--no-fleet') {
+      fleet = false;
       continue;
     }
     if (arg === '--help' || arg === '-h') throw new HelpRequested(USAGE);
@@ -94,6 +102,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv, defaultOut:
     counted: countText === 'none' ? [] : countText ? list(countText, SCENARIOS, '--count') : quick ? ['adopt'] : [...SCENARIOS],
     out: given.get('--out') ?? env.IDEM_BENCH_OUT ?? defaultOut,
     note: pick('--note', 'IDEM_BENCH_NOTE') ?? '',
+    fleet,
     quick,
   };
 }

@@ -32,6 +32,35 @@ export interface Cell {
   statementMs?: Record<StatementKind, number>;
 }
 
+/** The no-op fleet pass at one concurrency: one `idem up --targets` process over every tenant, nothing pending. */
+export interface FleetPass {
+  concurrency: number;
+  samples: Sample[];
+  /** Median wall time of the whole process. */
+  medianMs?: number;
+  /** medianMs ÷ tenants: what one tenant costs in the pass, start-up included. */
+  perTenantMs?: number;
+  /** Median peak memory of the whole process; null where GNU time is not installed. */
+  peakMb?: number | null;
+  /** Set when a pass failed (non-zero exit, a tenant not ok, something applied, or past the time limit). */
+  failure?: string;
+}
+
+/** The fleet block of one engine: its tenants migrated by one first pass, then timed no-op passes. */
+export interface FleetBlock {
+  dialect: BenchDialect;
+  tenants: number;
+  /** The workload size every tenant was migrated to. */
+  n: number;
+  /** Timed no-op runs planned per concurrency. */
+  runs: number;
+  /** The first pass, every tenant from empty to head (one run, checked, not part of any target). */
+  first?: Sample & { concurrency: number };
+  noop: FleetPass[];
+  /** Set when the block stopped before its no-op passes (tenants not created, the first pass failed). */
+  failure?: string;
+}
+
 export interface Skip {
   dialect: BenchDialect;
   tool?: ToolName;
@@ -66,6 +95,8 @@ export interface BenchConfig {
   countFreshUpTo: number;
   /** Free text for the head of results.md. */
   note: string;
+  /** Whether the fleet block was asked for (it runs only where idem is among the tools). */
+  fleet: boolean;
 }
 
 export interface BenchResults {
@@ -78,4 +109,6 @@ export interface BenchResults {
   cells: Cell[];
   /** idem's adopt run, statement by statement, at the largest N: the catalog queries it sent, by text. */
   idemCatalogQueries?: Partial<Record<BenchDialect, Array<{ sql: string; count: number }>>>;
+  /** The fleet block, per engine (absent from runs made before it existed, or with --no-fleet). */
+  fleet?: FleetBlock[];
 }

@@ -12,11 +12,12 @@ import { fileURLToPath } from 'node:url';
 import { startCounting } from './count/counting.ts';
 import { countStatements, timeByKind, type SentStatement } from './count/statements.ts';
 import { serverProblem, serverUrlsFromEnv, type ServerUrls } from './databases.ts';
+import { measureFleet } from './fleet.ts';
 import { describeMachine } from './machine.ts';
 import { peakMemoryAvailable, RunTimedOut, stopRunningProcesses } from './measure.ts';
 import { HelpRequested, parseOptions, UsageError, type BenchOptions } from './options.ts';
 import { writeReport } from './report/write-report.ts';
-import type { BenchResults, Cell, Machine, Sample, Skip } from './results.ts';
+import type { BenchResults, Cell, FleetBlock, Machine, Sample, Skip } from './results.ts';
 import { adopt, adoptTemplate, adoptThenNoop, freshThenNoop, type RunOutcome, type ScenarioContext } from './scenarios.ts';
 import { alembic, alembicPython } from './tools/alembic.ts';
 import { floor, raw, writeRawScript } from './tools/floors.ts';
@@ -237,6 +238,7 @@ async function main(): Promise<number> {
   const load: Machine['load'] = [];
 
   const idemCatalogQueries: BenchResults['idemCatalogQueries'] = {};
+  const fleet: FleetBlock[] = [];
   for (const dialect of dialects) {
     const tools: BenchTool[] = [];
     for (const name of options.tools) {
@@ -249,6 +251,7 @@ async function main(): Promise<number> {
       }
     }
     const measured = tools.filter((t) => t.name !== 'floor');
+    let serverStopped = false;
     for (const n of options.ns) {
       const base = join(WORK, `${dialect}-${n}`);
       await mkdir(base, { recursive: true });
@@ -279,10 +282,16 @@ async function main(): Promise<number> {
         const reason = `the server stopped answering during N=${n} (${gone}); the figures from there on are missing`;
         skipped.push({ dialect, reason });
         log(`stopping ${dialect}: ${reason}`);
+        serverStopped = true;
         break;
       } finally {
         await template?.drop().catch((error: Error) => log(`could not drop the adopt template: ${error.message}`));
       }
+    }
+    if (options.fleet && !serverStopped && tools.some((t) => t.name === 'idem')) {
+      fleet.push(await measureFleet({
+        dialect, servers, dist: IDEM_DIST, dir: join(WORK, `${dialect}-fleet`), limitMs: options.limitSeconds * 1000, log,
+      }));
     }
   }
 
@@ -295,10 +304,12 @@ async function main(): Promise<number> {
     config: {
       ns: options.ns, dialects: options.dialects, tools: options.tools, runs: options.runs, limitSeconds: options.limitSeconds,
       cellBudgetSeconds: options.cellBudgetSeconds, counted: options.counted, countFreshUpTo: options.countFreshUpTo, note: options.note,
+      fleet: options.fleet,
     },
     skipped,
     cells: cells.all,
     idemCatalogQueries,
+    fleet,
   };
   await mkdir(options.out, { recursive: true });
   await writeFile(join(options.out, 'results.json'), `${JSON.stringify(results, null, 1)}\n`);

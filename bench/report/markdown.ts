@@ -3,7 +3,8 @@
  * every median, the statement counts and what was skipped, from one run.
  */
 import { STATEMENT_KINDS } from '../count/statements.ts';
-import type { BenchResults } from '../results.ts';
+import { TENANT_KINDS } from '../fleet-tenants.ts';
+import type { BenchResults, FleetBlock } from '../results.ts';
 import type { BenchTool, Scenario } from '../tools/tool.ts';
 import type { BenchDialect } from '../workload.ts';
 import { Figures, formatMs, formatRatio, ratio, speedup } from './figures.ts';
@@ -116,6 +117,8 @@ export function renderMarkdown(results: BenchResults, tools: BenchTool[]): strin
     if (retried.length > 0) out.push('');
   }
 
+  if (results.fleet?.length) out.push(...fleetSection(results.fleet));
+
   if (results.cells.some((c) => c.statements)) {
     out.push('## Statements sent', '');
     out.push('Counted in one extra run per tool and scenario (not timed), through a wire-protocol proxy on the servers and a tracer wrapping node:sqlite / Python\'s sqlite3 on SQLite. Each cell: all statements, of which catalog reads (information_schema, pg_catalog tables, sqlite_schema, PRAGMA, SHOW TABLES …).', '');
@@ -168,4 +171,46 @@ export function renderMarkdown(results: BenchResults, tools: BenchTool[]): strin
     '',
   );
   return `${out.join('\n')}`;
+}
+
+/** The fleet block: the no-op pass per engine and concurrency, then the first pass that brought every tenant to head. */
+function fleetSection(blocks: FleetBlock[]): string[] {
+  const out = ['## Fleet: no-op pass', ''];
+  out.push(
+    'One `idem up --targets <file> --json` process over every tenant: a file each on SQLite, a schema each (named by `?schema=`) in one PostgreSQL database, a database each on MariaDB. '
+    + `A first pass migrates every tenant from empty to the workload at N=${blocks[0]!.n}; it must exit 0, its fleet event must say every tenant ok, every tenant must report every operation applied, and every tenant's database must hold the workload. `
+    + 'Then the no-op passes, nothing pending, at each concurrency in rotating order: each must exit 0 with every tenant ok and nothing applied. '
+    + 'Per tenant: the median whole pass divided by the tenants (the process\'s start-up shared out); peak memory of the whole process.',
+    '',
+  );
+  const rows: string[][] = [];
+  for (const b of blocks) {
+    const tenants = `${b.tenants} ${TENANT_KINDS[b.dialect]}`;
+    if (b.failure) {
+      rows.push([ENGINE_NAMES[b.dialect], tenants, '—', 'failed¹', '—', '—']);
+      continue;
+    }
+    for (const p of b.noop) {
+      if (p.failure || p.medianMs === undefined) {
+        rows.push([ENGINE_NAMES[b.dialect], tenants, String(p.concurrency), 'failed¹', '—', '—']);
+        continue;
+      }
+      const runs = p.samples.length < b.runs ? ` ×${p.samples.length}` : '';
+      rows.push([
+        ENGINE_NAMES[b.dialect], tenants, String(p.concurrency), `${formatMs({ value: p.medianMs, atLeast: false })}${runs}`,
+        `${p.perTenantMs!.toFixed(1)} ms`, p.peakMb === null || p.peakMb === undefined ? '—' : `${Math.round(p.peakMb)} MB`,
+      ]);
+    }
+  }
+  out.push(table(['engine', 'tenants', 'concurrency', `whole pass (median of ${Math.max(...blocks.map((b) => b.runs))})`, 'per tenant', 'peak memory'], rows), '');
+  const firsts = blocks.filter((b) => b.first);
+  if (firsts.length > 0) {
+    out.push(`First pass, every tenant from empty to head at N=${firsts[0]!.n} (one run, concurrency ${firsts[0]!.first!.concurrency}, checked): ${firsts.map((b) =>
+      `${ENGINE_NAMES[b.dialect]} ${formatMs({ value: b.first!.ms, atLeast: false })} (${(b.first!.ms / b.tenants).toFixed(1)} ms per tenant${b.first!.peakMb !== null ? `, ${Math.round(b.first!.peakMb)} MB` : ''})`).join('; ')}.`, '');
+  }
+  for (const b of blocks) {
+    const failures = [b.failure, ...b.noop.map((p) => p.failure && `concurrency ${p.concurrency}: ${p.failure}`)].filter(Boolean) as string[];
+    for (const f of failures) out.push(`¹ ${ENGINE_NAMES[b.dialect]} fleet: ${f.split('\n').slice(-3).join(' ').slice(0, 400)}`, '');
+  }
+  return out;
 }

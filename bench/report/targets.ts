@@ -2,6 +2,7 @@
  * The issue's targets, judged on one run's figures, per engine: met, missed,
  * or not measured (an engine or a tool that did not run).
  */
+import { FLEET_GOAL_CONCURRENCY, FLEET_N } from '../fleet.ts';
 import type { BenchResults } from '../results.ts';
 import type { ToolName } from '../tools/tool.ts';
 import type { BenchDialect } from '../workload.ts';
@@ -26,6 +27,8 @@ export interface Target {
 export const PEERS: readonly ToolName[] = ['knex', 'kysely', 'alembic'];
 const ALL: readonly BenchDialect[] = ['sqlite', 'postgres', 'mariadb'];
 export const PEAK_MB_LIMIT = 150;
+/** The fleet goal: what one tenant may cost in a no-op pass at concurrency 8, start-up shared out. */
+export const FLEET_MS_PER_TENANT: Record<BenchDialect, number> = { sqlite: 5, postgres: 15, mariadb: 15 };
 
 function atMost(figure: Figure | undefined, limit: number, shown: (f: Figure) => string): Judgement {
   if (!figure) return { verdict: 'not measured', shown: '—' };
@@ -105,6 +108,17 @@ export function targetsFor(results: BenchResults): { n: number; targets: Target[
         if (peaks.length === 0) return { verdict: 'not measured', shown: '—' };
         const peak = Math.max(...peaks);
         return { verdict: peak <= PEAK_MB_LIMIT ? 'met' : 'missed', shown: `${Math.round(peak)} MB` };
+      },
+    },
+    {
+      title: `fleet no-op at concurrency ${FLEET_GOAL_CONCURRENCY} (N=${FLEET_N}): ≤ ${FLEET_MS_PER_TENANT.sqlite} ms per SQLite tenant, ≤ ${FLEET_MS_PER_TENANT.postgres} ms per server tenant`,
+      dialects: ALL,
+      judge(d) {
+        const block = results.fleet?.find((b) => b.dialect === d);
+        const pass = block?.noop.find((p) => p.concurrency === FLEET_GOAL_CONCURRENCY);
+        const perTenant = pass?.failure ? undefined : pass?.perTenantMs;
+        return atMost(perTenant === undefined ? undefined : { value: perTenant, atLeast: false }, FLEET_MS_PER_TENANT[d],
+          (x) => `${x.value.toFixed(1)} ms per tenant (${block!.tenants} tenants)`);
       },
     },
   ];
