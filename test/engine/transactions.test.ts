@@ -35,3 +35,34 @@ for (const engine of engines) {
     }
   });
 }
+
+/**
+ * Adopting: a migration whose every operation was skipped does not commit on
+ * its own (TransactionControl.keep); the next commit makes its version row
+ * durable. A later migration that fails must not take those rows with it.
+ */
+for (const engine of engines) {
+  test(`${engine.name}: migrations that changed nothing before one that fails stay recorded, and one that applies commits them`, async () => {
+    const p = await TestProject.create(engine);
+    try {
+      const table = (name: string) => `await m.createTable('${name}', { id: { type: 'integer', primaryKey: true } });`;
+      for (const name of ['a', 'b', 'c']) await p.exec(`CREATE TABLE ${name} (id integer PRIMARY KEY)`);
+      await p.write({ revision: 'r1', up: table('a') });
+      await p.write({ revision: 'r2', revises: 'r1', up: table('b') });
+      await p.write({ revision: 'r3', revises: 'r2', up: `${table('c')}\nif (process.env.IDEM_TEST_FAIL) throw new Error('r3 failed on purpose');` });
+      await p.write({ revision: 'r4', revises: 'r3', up: table('d') });
+      await p.write({ revision: 'r5', revises: 'r4', up: table('a') });
+      const failed = await p.cli(['--json', 'up'], { env: { IDEM_TEST_FAIL: '1' } });
+      assert.notEqual(failed.code, 0, failed.stdout + failed.stderr);
+      assert.deepEqual(failed.events.filter((e) => e.event === 'migration').map((e) => e.revision), ['r1', 'r2']);
+      assert.deepEqual(await p.recorded(), ['r1', 'r2'], 'the rows of the skipped migrations before the failure are recorded');
+
+      const again = await p.cli(['--json', 'up']);
+      assert.equal(again.code, 0, again.stdout + again.stderr);
+      assert.deepEqual(again.events.filter((e) => e.event === 'migration').map((e) => [e.revision, e.applied]), [['r3', 0], ['r4', 1], ['r5', 0]]);
+      assert.deepEqual(await p.recorded(), ['r1', 'r2', 'r3', 'r4', 'r5']);
+    } finally {
+      await p.dispose();
+    }
+  });
+}
