@@ -4,7 +4,7 @@
  * linter should name them all: each duplicate id, each missing parent, each
  * cycle, and several heads. Pure, like the graph.
  */
-import type { RevisionNode } from './revision-graph.ts';
+import { byRevisionId, type RevisionNode } from './revision-graph.ts';
 
 export type GraphProblem =
   | { kind: 'duplicate'; revision: string; files: string[] }
@@ -14,16 +14,7 @@ export type GraphProblem =
 
 export function graphProblems(nodes: readonly RevisionNode[]): GraphProblem[] {
   const problems: GraphProblem[] = [];
-  const byRevision = new Map<string, RevisionNode>();
-  const filesOf = new Map<string, string[]>();
-  for (const node of nodes) {
-    const files = filesOf.get(node.revision);
-    if (files) files.push(node.file);
-    else {
-      filesOf.set(node.revision, [node.file]);
-      byRevision.set(node.revision, node);
-    }
-  }
+  const { byRevision, filesOf } = byRevisionId(nodes);
   for (const [revision, files] of filesOf) {
     if (files.length > 1) problems.push({ kind: 'duplicate', revision, files });
   }

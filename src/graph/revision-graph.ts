@@ -21,6 +21,21 @@ const MIN_PREFIX = 4;
 /** How many revision ids an "unknown target" error offers as examples. */
 const KNOWN_SAMPLE = 5;
 
+/** The nodes by revision id (the first of duplicates), and every file that declares each id. */
+export function byRevisionId(nodes: readonly RevisionNode[]): { byRevision: Map<string, RevisionNode>; filesOf: Map<string, string[]> } {
+  const byRevision = new Map<string, RevisionNode>();
+  const filesOf = new Map<string, string[]>();
+  for (const node of nodes) {
+    const files = filesOf.get(node.revision);
+    if (files) files.push(node.file);
+    else {
+      filesOf.set(node.revision, [node.file]);
+      byRevision.set(node.revision, node);
+    }
+  }
+  return { byRevision, filesOf };
+}
+
 export class RevisionGraph {
   readonly size: number;
   readonly #nodes: Map<string, RevisionNode>;
@@ -51,16 +66,7 @@ export class RevisionGraph {
    * person sees is the one whose fix is local to a single file.
    */
   static build(nodes: RevisionNode[]): RevisionGraph {
-    const byRevision = new Map<string, RevisionNode>();
-    const filesOf = new Map<string, string[]>();
-    for (const node of nodes) {
-      const files = filesOf.get(node.revision);
-      if (files) files.push(node.file);
-      else {
-        filesOf.set(node.revision, [node.file]);
-        byRevision.set(node.revision, node);
-      }
-    }
+    const { byRevision, filesOf } = byRevisionId(nodes);
     for (const [revision, files] of filesOf) {
       if (files.length > 1) {
         throw new IdemError('GRAPH_DUPLICATE', `revision "${revision}" is declared by ${files.length} files: ${files.join(', ')}`, {
