@@ -11,7 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { databaseFor, type BenchDatabase, type ServerUrls } from '../databases.ts';
 import type { BenchDialect } from '../workload.ts';
 import { startMariadbCounter } from './mariadb-counter.ts';
-import { startPostgresCounter, type StatementCounter } from './postgres-counter.ts';
+import type { StatementCounter } from './counting-proxy.ts';
+import { startPostgresCounter } from './postgres-counter.ts';
 import { splitStatements, type SentStatement } from './statements.ts';
 
 const SQLITE_TRACE = resolve(dirname(fileURLToPath(import.meta.url)), 'sqlite-trace.mjs');

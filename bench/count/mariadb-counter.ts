@@ -11,8 +11,8 @@
  * proxy clears CLIENT_SSL from the server's greeting so the conversation
  * stays readable; the bench times tools without it.
  */
-import { connect, createServer, type Socket } from 'node:net';
-import { closeServer, listen, type StatementCounter } from './postgres-counter.ts';
+import type { Socket } from 'node:net';
+import { startCountingProxy, type StatementCounter } from './counting-proxy.ts';
 import { splitStatements, type SentStatement } from './statements.ts';
 
 const COM_QUERY = 0x03;
@@ -20,26 +20,8 @@ const COM_STMT_PREPARE = 0x16;
 const COM_STMT_EXECUTE = 0x17;
 const CLIENT_SSL = 0x0800;
 
-export async function startMariadbCounter(serverUrl: string): Promise<StatementCounter> {
-  const server = new URL(serverUrl);
-  let statements: SentStatement[] = [];
-  const proxy = createServer((client) => {
-    const upstream = connect(Number(server.port || 3306), server.hostname);
-    relay(client, upstream, (s) => statements.push(s));
-  });
-  const port = await listen(proxy);
-  const url = new URL(serverUrl);
-  url.hostname = '127.0.0.1';
-  url.port = String(port);
-  return {
-    url: url.toString(),
-    take() {
-      const taken = statements;
-      statements = [];
-      return taken;
-    },
-    close: () => closeServer(proxy),
-  };
+export function startMariadbCounter(serverUrl: string): Promise<StatementCounter> {
+  return startCountingProxy(serverUrl, 3306, relay);
 }
 
 /**

@@ -11,40 +11,15 @@
  * The proxy answers SSL and GSS encryption requests itself with "no", so
  * the conversation stays readable; the bench times tools without it.
  */
-import { connect, createServer, type Server, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
+import { startCountingProxy, type StatementCounter } from './counting-proxy.ts';
 import { splitStatements, type SentStatement } from './statements.ts';
 
 const SSL_REQUEST = 80877103;
 const GSSENC_REQUEST = 80877104;
 
-export interface StatementCounter {
-  /** The URL to give the tool instead of the server's. */
-  url: string;
-  /** Everything received since the last `take()`, in order. */
-  take(): SentStatement[];
-  close(): Promise<void>;
-}
-
-export async function startPostgresCounter(serverUrl: string): Promise<StatementCounter> {
-  const server = new URL(serverUrl);
-  let statements: SentStatement[] = [];
-  const proxy = createServer((client) => {
-    const upstream = connect(Number(server.port || 5432), server.hostname);
-    relay(client, upstream, (s) => statements.push(s));
-  });
-  const port = await listen(proxy);
-  const url = new URL(serverUrl);
-  url.hostname = '127.0.0.1';
-  url.port = String(port);
-  return {
-    url: url.toString(),
-    take() {
-      const taken = statements;
-      statements = [];
-      return taken;
-    },
-    close: () => closeServer(proxy),
-  };
+export function startPostgresCounter(serverUrl: string): Promise<StatementCounter> {
+  return startCountingProxy(serverUrl, 5432, relay);
 }
 
 /** One client connection: frontend messages parsed on their way up, backend messages watched for ReadyForQuery. */
@@ -142,18 +117,4 @@ function cstrings(body: Buffer, count: number): string[] {
     at = end + 1;
   }
   return out;
-}
-
-export function listen(server: Server): Promise<number> {
-  return new Promise((resolvePromise, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      resolvePromise(typeof address === 'object' && address ? address.port : 0);
-    });
-  });
-}
-
-export function closeServer(server: Server): Promise<void> {
-  return new Promise((resolvePromise) => server.close(() => resolvePromise()));
 }
