@@ -11,7 +11,9 @@ export function printStatus(s: StatusResult, out: Output): number {
   out.line(`applied:    ${s.applied.length}`);
   out.line(`pending:    ${s.pending.length}${s.pending.length ? `  (${s.pending.join(', ')}) — run \`idem up\`` : ''}`);
   if (s.unknown.length) out.line(`unknown:    ${s.unknown.join(', ')} — in the database, not in ${s.dir}: a stale build? rebuild the image without cache`);
-  if (s.edited.length) out.line(`edited:     ${s.edited.join(', ')} — changed since applied; put changes in a new migration`);
+  if (s.edited.length) {
+    out.line(`edited:     ${s.edited.join(', ')} — changed since applied; put changes in a new migration, or run the edits now with \`idem up --reapply-changed\``);
+  }
   if (s.heads.length > 1) out.line(`several heads: run \`idem merge ${s.heads.join(' ')} -m "merge heads"\``);
   return EXIT.ok;
 }

@@ -156,7 +156,7 @@ for (const engine of engines) {
         exit: EXIT.strict, code: 'CHECKSUM_MISMATCH', message: new RegExp(`migration ${file} \\(e1\\) changed since it was applied`), hint: /new migration/,
       });
       const status = await p.cli(['status']);
-      assert.match(status.stdout, /^edited: +e1 — changed since applied/m);
+      assert.match(status.stdout, /^edited: +e1 — changed since applied; .*`idem up --reapply-changed`$/m);
       assert.equal(await p.fingerprint({ includeVersionTable: true }), before);
     });
   });
