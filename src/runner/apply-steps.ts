@@ -80,8 +80,15 @@ export async function applySteps(options: ApplyOptions): Promise<StepResult[]> {
   await journal?.load();
   await session.changedByOthers();
 
-  // Version rows of migrations that changed nothing, not committed yet (TransactionControl.keep).
+  // Version rows of migrations that changed nothing, not written yet: they go in one INSERT, in the
+  // transaction of the next commit (TransactionControl.keep).
   let kept: VersionRow[] = [];
+  const commitWithKept = async (transactions: TransactionControl, row?: VersionRow) => {
+    const rows = row ? [...kept, row] : kept;
+    if (rows.length > 0) await versions.insertMany(rows);
+    await transactions.commit();
+    kept = [];
+  };
   // Once another runner may have written (the lock was taken again, a lease lost), the version table
   // read under the lock before the first migration no longer tells what is recorded.
   let othersMayHaveWritten = false;
@@ -92,10 +99,7 @@ export async function applySteps(options: ApplyOptions): Promise<StepResult[]> {
       throwIfInterrupted(options.signal, `before ${file.revision}; nothing of it ran`);
       const outside = runsOutsideTransaction(session, module);
       const transactions = outside ? NO_TRANSACTION : session.transactions;
-      if (outside && kept.length > 0) {
-        await session.transactions.commit();
-        kept = [];
-      }
+      if (outside && kept.length > 0) await commitWithKept(session.transactions);
       await transactions.begin();
       // Another runner may have taken the lock between two migrations: what it
       // did is re-read, never done again, and what its migrations declared (a
@@ -114,8 +118,7 @@ export async function applySteps(options: ApplyOptions): Promise<StepResult[]> {
         ? await reappliedElsewhere(versions, file, options.reapply.onlyIfChanged)
         : othersMayHaveWritten || attempt > 1 ? await doneByAnother(versions, file.revision, direction) : undefined;
       if (doneElsewhere !== undefined) {
-        await transactions.commit();
-        kept = [];
+        await commitWithKept(transactions);
         emit({ event: 'warning', code: 'DONE_ELSEWHERE', revision: file.revision, message: `${file.revision} ${doneElsewhere}` });
         break attempts;
       }
@@ -138,19 +141,18 @@ export async function applySteps(options: ApplyOptions): Promise<StepResult[]> {
         await progress?.finish();
         const row: VersionRow = {
           revision: file.revision, description: file.description, checksum: file.checksum, durationMs: ms, counts,
-          how: 'applied', declared: executor.declaredHere,
+          how: 'applied', declared: executor.declaredHere, appliedAt: new Date().toISOString(),
         };
-        if (direction === 'up') await (options.reapply ? versions.update(row) : versions.insert(row));
-        else await versions.remove(file.revision);
         // A migration that changed nothing but its version row need not commit on its own (adopting an
-        // existing schema: every operation skipped); the next commit makes it durable.
+        // existing schema: every operation skipped): its row is written with the next commit's.
         const keep = transactions.keep && direction === 'up' && !options.reapply && counts.applied === 0 && index < steps.length - 1;
         if (keep) {
           await transactions.keep!();
           kept.push(row);
         } else {
-          await transactions.commit();
-          kept = [];
+          if (direction === 'down') await versions.remove(file.revision);
+          else if (options.reapply) await versions.update(row);
+          await commitWithKept(transactions, direction === 'up' && !options.reapply ? row : undefined);
         }
         const result: StepResult = { revision: file.revision, direction, description: file.description, ms: Math.round(ms), ...counts, ...reapply };
         results.push(result);
@@ -186,7 +188,8 @@ export async function applySteps(options: ApplyOptions): Promise<StepResult[]> {
   return results;
 }
 
-type VersionRow = Omit<AppliedRevision, 'appliedAt'>;
+/** A version row as the run writes it: `appliedAt` is when the migration ended, whenever the row is written. */
+type VersionRow = Omit<AppliedRevision, 'appliedAt'> & { appliedAt: string };
 
 /**
  * After a failure, the version rows of the kept migrations before it (they
