@@ -4,6 +4,7 @@ import { mkdtemp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { IdemError } from '../../src/errors.ts';
+import { createHash } from 'node:crypto';
 import { migrationChecksum } from '../../src/files/checksum.ts';
 import { readStaticHeader } from '../../src/files/static-header.ts';
 import { scanMigrations } from '../../src/files/migration-files.ts';
@@ -56,6 +57,17 @@ describe('migrationChecksum', () => {
     assert.equal(migrationChecksum(base + '\n\n  \n'), expected);
     assert.equal(migrationChecksum(base.trimEnd()), expected);
     assert.equal(migrationChecksum('\uFEFF' + base), expected);
+    // Whitespace that is not a line break, at the end of the last line or of any line.
+    assert.equal(migrationChecksum(`${base}\u00a0`), expected);
+    assert.equal(migrationChecksum(`${base.trimEnd()} \t`), expected);
+    assert.equal(migrationChecksum(base.replace('\n', '\u00a0\n')), expected);
+    assert.equal(migrationChecksum(base.replace('\n', ' \r\n')), expected);
+  });
+
+  test('is the sha256 of the normalised text, so checksums recorded by earlier versions still match', () => {
+    assert.equal(migrationChecksum(base), createHash('sha256').update(base.trimEnd(), 'utf8').digest('hex'));
+    const inner = 'a\u2028 b \nc';
+    assert.equal(migrationChecksum(inner), createHash('sha256').update('a\u2028 b\nc', 'utf8').digest('hex'));
   });
 
   test('changes with content, including leading indentation and string contents', () => {
