@@ -83,18 +83,16 @@ export async function applySteps(options: ApplyOptions): Promise<StepResult[]> {
   // Version rows of migrations that changed nothing and were not committed on their own
   // (TransactionControl.keep): written again after a failure if the rollback took them.
   let kept: VersionRow[] = [];
-  // Those of them not written yet: they go in one INSERT, in the transaction of the next commit. Only
-  // where DDL is transactional: there the next migration's changes commit with them or not at all.
-  // Where DDL commits as it goes, a kept row must be written at once, so the next migration's first DDL
-  // commits it: were the run killed after that DDL, a kept migration found unrecorded would be judged
-  // again against what the later migration changed (a table it dropped, created again).
-  let unwritten: VersionRow[] = [];
+  // Where DDL is transactional, kept rows are written only now, in one INSERT with the next commit's:
+  // the next migration's changes commit with them or not at all. Where DDL commits as it goes, each was
+  // written at once, so the next migration's first DDL commits it: were the run killed after that DDL, a
+  // kept migration found unrecorded would be judged again against what the later migration changed.
+  const deferRows = session.capabilities.transactionalDdl;
   const commitWithKept = async (transactions: TransactionControl, row?: VersionRow) => {
-    const rows = row ? [...unwritten, row] : unwritten;
+    const rows = [...(deferRows ? kept : []), ...(row ? [row] : [])];
     if (rows.length > 0) await versions.insertMany(rows);
     await transactions.commit();
     kept = [];
-    unwritten = [];
   };
   // Once another runner may have written (the lock was taken again, a lease lost), the version table
   // read under the lock before the first migration no longer tells what is recorded.
@@ -154,8 +152,7 @@ export async function applySteps(options: ApplyOptions): Promise<StepResult[]> {
         // existing schema: every operation skipped): its row is written with the next commit's.
         const keep = transactions.keep && direction === 'up' && !options.reapply && counts.applied === 0 && index < steps.length - 1;
         if (keep) {
-          if (session.capabilities.transactionalDdl) unwritten.push(row);
-          else await versions.insert(row);
+          if (!deferRows) await versions.insert(row);
           await transactions.keep!();
           kept.push(row);
         } else {
@@ -176,7 +173,6 @@ export async function applySteps(options: ApplyOptions): Promise<StepResult[]> {
         if (kept.length > 0) {
           const lost = await recordAgain(session.transactions, versions, kept);
           kept = [];
-          unwritten = [];
           if (lost.length > 0) results.splice(results.length - lost.length, lost.length);
         }
         // Lost a race a multi-primary cluster settled (Galera): its transaction was rolled back whole, or
