@@ -157,7 +157,7 @@ function buildProgram(run: (action: (flags: GlobalFlags, out: Output) => Promise
     }));
 
   withFleetOptions(program.command('doctor')
-    .description('why won\'t my deploy migrate? connection, migrations, version table, revisions, edits, lock and drift, each with its fix'))
+    .description('why won\'t my deploy migrate? connection, migrations, version table, revisions, edits, interrupted migrations, lock and drift, each with its fix'))
     .action((opts: FleetCliOptions) => run(async (flags, out) => {
       const [{ doctor, doctorVerdict }, { printDoctor }] = await Promise.all([import('../api/doctor.ts'), import('./doctor-listing.ts')]);
       if (opts.targets) {
