@@ -22,7 +22,8 @@ import { isAbsolute, join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { CatalogTable } from '../catalog/snapshot.ts';
 import { parseConnectionUrl } from '../dialect/connection-url.ts';
-import type { DialectName, TypeMapper } from '../dialect/dialect.ts';
+import type { SimulationRules } from '../catalog/simulate.ts';
+import type { DialectName } from '../dialect/dialect.ts';
 import { IdemError, isIdemError } from '../errors.ts';
 import { listMigrationNames } from '../files/migration-files.ts';
 import { checkRevises, checkRevision, displayPath, loadMigration, type LoadedMigration } from '../files/migration-loader.ts';
@@ -75,10 +76,10 @@ export async function lint(options: LintOptions = {}): Promise<LintResult> {
   const nodes: RevisionNode[] = entries.flatMap((e) => (e.node ? [e.node] : []));
   for (const problem of graphProblems(nodes)) findings.push(graphFinding(problem));
 
-  const types = await typeMappers(target.flavor);
+  const rules = await simulationRules(target.flavor);
   let tables: ReadonlyMap<string, CatalogTable> = new Map();
   for (const e of runOrder(entries, nodes)) {
-    const linted = await lintMigration(e, target.dialect, types, tables);
+    const linted = await lintMigration(e, target.dialect, rules, tables);
     findings.push(...linted.findings);
     notes.push(...linted.notes);
     tables = linted.tables;
@@ -99,12 +100,12 @@ export async function lint(options: LintOptions = {}): Promise<LintResult> {
  * One loaded migration: its up, then its down on the schema up left, each a
  * dry run for the linted engine; then the calls of its source neither reached.
  */
-async function lintMigration(e: MigrationEntry, dialect: DialectName, types: Record<DialectName, TypeMapper>, before: ReadonlyMap<string, CatalogTable>)
+async function lintMigration(e: MigrationEntry, dialect: DialectName, rules: Record<DialectName, SimulationRules>, before: ReadonlyMap<string, CatalogTable>)
   : Promise<{ findings: LintFinding[]; notes: LintNote[]; tables: ReadonlyMap<string, CatalogTable> }> {
   const loaded = e.loaded!;
   const run = (on: DialectName) => async (): Promise<[DryRunResult, DryRunResult | undefined]> => {
-    const up = await dryRun(loaded.up, { dialect: on, types: types[on], tables: before, moduleUrl: e.moduleUrl });
-    const down = loaded.down ? await dryRun(loaded.down, { dialect: on, types: types[on], tables: up.tables, moduleUrl: e.moduleUrl }) : undefined;
+    const up = await dryRun(loaded.up, { dialect: on, rules: rules[on], tables: before, moduleUrl: e.moduleUrl });
+    const down = loaded.down ? await dryRun(loaded.down, { dialect: on, rules: rules[on], tables: up.tables, moduleUrl: e.moduleUrl }) : undefined;
     return [up, down];
   };
   const [up, down] = await run(dialect)();
@@ -255,14 +256,21 @@ function lintTarget(options: LintOptions, url: string, cwd: string): { dialect: 
   return { dialect: parsed.dialect, flavor: parsed.dialect === 'mysql' && parsed.variant === 'mariadb' ? 'mariadb' : 'mysql' };
 }
 
-/** Each engine's type mapper, for simulating the schema; loaded here so importing idem does not pay for them. */
-async function typeMappers(flavor: 'mysql' | 'mariadb'): Promise<Record<DialectName, TypeMapper>> {
-  const [{ SqliteTypeMapper }, { PostgresTypeMapper }, { MysqlTypeMapper }] = await Promise.all([
+/** Each engine's type mapper and catalog conventions, for simulating the schema; loaded here so importing idem does not pay for them. */
+async function simulationRules(flavor: 'mysql' | 'mariadb'): Promise<Record<DialectName, SimulationRules>> {
+  const [{ SqliteTypeMapper }, { PostgresTypeMapper }, { MysqlTypeMapper }, { sqliteConventions }, { postgresConventions }, { mysqlConventions }] = await Promise.all([
     import('../dialect/sqlite/sqlite-types.ts'),
     import('../dialect/postgres/postgres-types.ts'),
     import('../dialect/mysql/mysql-types.ts'),
+    import('../dialect/sqlite/sqlite-conventions.ts'),
+    import('../dialect/postgres/postgres-conventions.ts'),
+    import('../dialect/mysql/mysql-conventions.ts'),
   ]);
-  return { sqlite: new SqliteTypeMapper(), postgres: new PostgresTypeMapper(), mysql: new MysqlTypeMapper(flavor) };
+  return {
+    sqlite: { types: new SqliteTypeMapper(), conventions: sqliteConventions },
+    postgres: { types: new PostgresTypeMapper(), conventions: postgresConventions },
+    mysql: { types: new MysqlTypeMapper(flavor), conventions: mysqlConventions },
+  };
 }
 
 /** Relative to the working directory when under it, so `file:line:col` opens in an editor. */

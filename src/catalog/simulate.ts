@@ -3,10 +3,12 @@
  * catalog would report after the operation ran. `idem plan` classifies each
  * operation against the snapshot and then applies it here, so a later
  * operation of the same plan (an addColumn on a table the plan creates) is
- * predicted as the run would judge it. Pure: returns a new map, the input
- * is left alone.
+ * predicted as the run would judge it; `up` keeps its snapshot current with
+ * it instead of reading the tables its DDL changed. Where the engine picks
+ * (a primary key's index name) the dialect's conventions say what it picks.
+ * Pure: returns a new map, the input is left alone.
  */
-import type { TypeMapper } from '../dialect/dialect.ts';
+import type { CatalogConventions, TypeMapper } from '../dialect/dialect.ts';
 import type { ColumnSpec } from '../plan/column-spec.ts';
 import { defaultConstraintName } from '../plan/constraint-names.ts';
 import type { Operation } from '../plan/operations.ts';
@@ -16,18 +18,49 @@ import { sameColumnSet } from './snapshot.ts';
 
 export type SchemaChange = Exclude<Operation, { kind: 'executeIf' | 'sql' }>;
 
-export function simulateOperation(
-  tables: ReadonlyMap<string, CatalogTable>, op: SchemaChange, types: TypeMapper,
-): Map<string, CatalogTable> {
+/** The dialect's side of a simulation. */
+export interface SimulationRules {
+  types: TypeMapper;
+  conventions: CatalogConventions;
+}
+
+export interface Simulated {
+  tables: Map<string, CatalogTable>;
+  /** The tables the operation created, changed or removed. */
+  changed: ReadonlySet<string>;
+  /**
+   * Whether reading the catalog would give exactly these tables (defaults up
+   * to the dialect's normalizeDefault, RESTRICT and NO ACTION alike). false
+   * where the engine decides what the conventions cannot tell: `tables` is
+   * then the best guess, good enough for `plan`, and `up` reads instead.
+   */
+  exact: boolean;
+}
+
+export function simulateOperation(tables: ReadonlyMap<string, CatalogTable>, op: SchemaChange, rules: SimulationRules): Simulated {
+  const { types, conventions } = rules;
   const next = new Map(tables);
+  const changed = new Set<string>();
+  const put = (name: string, table: CatalogTable): void => {
+    next.set(name, table);
+    changed.add(name);
+  };
+  const remove = (name: string): void => {
+    next.delete(name);
+    changed.add(name);
+  };
+  let exact = conventions.predictable(op, tables.get(op.kind === 'renameTable' ? op.from : op.table));
   const edit = (name: string, change: (t: CatalogTable) => CatalogTable): void => {
     const table = next.get(name);
-    if (table) next.set(name, change(cloneTable(table)));
+    if (table) put(name, change(cloneTable(table)));
   };
+  const uniqueIndex = (table: string, columns: string[]): CatalogIndex => ({
+    name: defaultConstraintName('uq', table, columns), columns, unique: true, origin: conventions.uniqueConstraintOrigin,
+  });
   switch (op.kind) {
     case 'createTable': {
       const primaryKey = declaredPrimaryKey(op.columns, op.options);
-      const table: CatalogTable = {
+      const declared: CatalogTable = {
         name: op.table,
         columns: Object.entries(op.columns).map(([name, spec]) => declaredColumn(name, spec, types, primaryKey.includes(name))),
         primaryKey,
@@ -37,28 +70,33 @@ export function simulateOperation(
           onDelete: f.onDelete ?? 'no action', onUpdate: f.onUpdate ?? 'no action',
         })),
       };
-      if (primaryKey.length > 0) table.indexes.push({ name: `${op.table}_pkey`, columns: primaryKey, unique: true, origin: 'primaryKey' });
       for (const [name, spec] of Object.entries(op.columns)) {
-        if (spec.unique && !(primaryKey.length === 1 && primaryKey[0] === name)) table.indexes.push(uniqueIndex(op.table, [name]));
+        if (spec.unique && !(primaryKey.length === 1 && primaryKey[0] === name)) declared.indexes.push(uniqueIndex(op.table, [name]));
       }
-      for (const u of op.options.unique ?? []) table.indexes.push({ name: u.name ?? defaultConstraintName('uq', op.table, u.columns), columns: u.columns, unique: true, origin: 'unique' });
+      for (const u of op.options.unique ?? []) {
+        declared.indexes.push({ name: u.name ?? defaultConstraintName('uq', op.table, u.columns), columns: u.columns, unique: true, origin: conventions.uniqueConstraintOrigin });
+      }
       for (const i of op.options.indexes ?? []) {
-        table.indexes.push({ name: i.name ?? defaultConstraintName(i.unique ? 'uq' : 'ix', op.table, i.columns), columns: i.columns, unique: i.unique ?? false, origin: 'index' });
+        const unique = i.unique ?? false;
+        declared.indexes.push({ name: i.name ?? defaultConstraintName(unique ? 'uq' : 'ix', op.table, i.columns), columns: i.columns, unique, origin: unique ? conventions.uniqueIndexOrigin : 'index' });
       }
-      next.set(op.table, table);
+      const created = conventions.createdTable(declared, tables);
+      if (!created) exact = false;
+      put(op.table, created ?? withGuessedPrimaryKeyIndex(declared));
       break;
     }
     case 'dropTable':
-      next.delete(op.table);
+      remove(op.table);
       break;
     case 'renameTable': {
       const table = next.get(op.from);
       if (!table) break;
-      next.delete(op.from);
-      next.set(op.to, { ...cloneTable(table), name: op.to });
+      remove(op.from);
+      const renamed: CatalogTable = { ...cloneTable(table), name: op.to };
+      put(op.to, conventions.renamedTable?.(renamed, op.from) ?? renamed);
       for (const [name, t] of next) {
         if (t.foreignKeys.some((f) => f.refTable === op.from)) {
-          next.set(name, { ...t, foreignKeys: t.foreignKeys.map((f) => (f.refTable === op.from ? { ...f, refTable: op.to } : f)) });
+          put(name, { ...t, foreignKeys: t.foreignKeys.map((f) => (f.refTable === op.from ? { ...f, refTable: op.to } : f)) });
         }
       }
       break;
@@ -91,7 +129,7 @@ export function simulateOperation(
       }));
       for (const [name, t] of next) {
         if (name !== op.table && t.foreignKeys.some((f) => f.refTable === op.table)) {
-          next.set(name, { ...t, foreignKeys: t.foreignKeys.map((f) => (f.refTable === op.table ? { ...f, refColumns: rename(f.refColumns) } : f)) });
+          put(name, { ...t, foreignKeys: t.foreignKeys.map((f) => (f.refTable === op.table ? { ...f, refColumns: rename(f.refColumns) } : f)) });
         }
       }
       break;
@@ -115,10 +153,12 @@ export function simulateOperation(
       });
       break;
     case 'createIndex':
-      edit(op.table, (t) => ({ ...t, indexes: [...t.indexes, { name: op.index.name, columns: op.index.columns, unique: op.index.unique, origin: 'index' }] }));
+      edit(op.table, (t) => ({
+        ...t, indexes: [...t.indexes, { name: op.index.name, columns: op.index.columns, unique: op.index.unique, origin: op.index.unique ? conventions.uniqueIndexOrigin : 'index' }],
+      }));
       break;
     case 'addUnique':
-      edit(op.table, (t) => ({ ...t, indexes: [...t.indexes, { name: op.unique.name, columns: op.unique.columns, unique: true, origin: 'unique' }] }));
+      edit(op.table, (t) => ({ ...t, indexes: [...t.indexes, { name: op.unique.name, columns: op.unique.columns, unique: true, origin: conventions.uniqueConstraintOrigin }] }));
       break;
     case 'dropIndex': case 'dropUnique':
       edit(op.table, (t) => ({ ...t, indexes: t.indexes.filter((i) => i.name !== op.name && i.engineName !== op.name) }));
@@ -144,7 +184,13 @@ export function simulateOperation(
       break;
     }
   }
-  return next;
+  return { tables: next, changed, exact };
+}
+
+/** Where the conventions cannot tell the primary key's index: one under a placeholder name, for `plan`. */
+function withGuessedPrimaryKeyIndex(table: CatalogTable): CatalogTable {
+  if (table.primaryKey.length === 0) return table;
+  return { ...table, indexes: [{ name: `${table.name}_pkey`, columns: table.primaryKey, unique: true, origin: 'primaryKey' }, ...table.indexes] };
 }
 
 /** A column as the catalog would report it right after idem created it from this declaration. */
@@ -156,10 +202,6 @@ function declaredColumn(name: string, spec: ColumnSpec, types: TypeMapper, inPri
     default: spec.default === undefined || spec.default === null ? null : types.defaultSql(spec.default, spec),
     autoIncrement: spec.autoIncrement === true,
   };
-}
-
-function uniqueIndex(table: string, columns: string[]): CatalogIndex {
-  return { name: defaultConstraintName('uq', table, columns), columns, unique: true, origin: 'unique' };
 }
 
 function cloneTable(table: CatalogTable): CatalogTable {

@@ -3,7 +3,7 @@
  * do). Engine differences are capability flags and methods here, never
  * `if (engine === ...)` in the runner.
  */
-import type { CatalogSnapshot, CatalogTable, ColumnTypeInfo } from '../catalog/snapshot.ts';
+import type { CatalogIndex, CatalogSnapshot, CatalogTable, ColumnTypeInfo } from '../catalog/snapshot.ts';
 import type { ColumnSpec, DefaultValue } from '../plan/column-spec.ts';
 import type { Operation } from '../plan/operations.ts';
 
@@ -113,9 +113,44 @@ export interface TypeMapper {
   normalizeDefault(sql: string | null): string | null;
 }
 
+/**
+ * How the engine's catalog reports what idem's DDL made, where the engine
+ * chooses: the index behind a primary key, the origin of a unique key. With
+ * them an operation's effect on a snapshot (src/catalog/simulate.ts) is what
+ * reading the catalog again would give, so a run need not read it again.
+ */
+export interface CatalogConventions {
+  /**
+   * A table as the catalog reports it right after CREATE TABLE, from its
+   * declared shape (no primary-key index yet); `schema` holds the other
+   * tables. undefined where the engine's choice cannot be told without
+   * reading the catalog.
+   */
+  createdTable(declared: CatalogTable, schema: ReadonlyMap<string, CatalogTable>): CatalogTable | undefined;
+  /** A table after RENAME TABLE, where the engine renames what is named after it (SQLite's autoindexes). */
+  renamedTable?(table: CatalogTable, from: string): CatalogTable;
+  /** The origin the catalog reports for a unique constraint idem made (addUnique, `unique: true`). */
+  readonly uniqueConstraintOrigin: CatalogIndex['origin'];
+  /** The origin the catalog reports for `createIndex(…, { unique: true })`. */
+  readonly uniqueIndexOrigin: CatalogIndex['origin'];
+  /**
+   * false where the operation changes what it does not name, in ways the
+   * engine decides (InnoDB's foreign-key indexes): the run reads the table
+   * again instead of simulating it. `table`: the table it acts on, before.
+   */
+  predictable(op: Exclude<Operation, { kind: 'executeIf' | 'sql' }>, table: CatalogTable | undefined): boolean;
+}
+
 /** Statements for operations, given what the catalog says about the table they touch. */
 export interface DdlCompiler {
   compile(op: Exclude<Operation, { kind: 'executeIf' | 'sql' }>, table: CatalogTable | undefined): Statement[];
+  /**
+   * Whether compile() uses more of the table than the run's snapshot is sure
+   * to hold once it is kept current by simulation: the exact default text,
+   * the CREATE TABLE text a SQLite rebuild starts from, the engine's names of
+   * keys. The runner reads such a table from the catalog before compiling.
+   */
+  readsCatalog(op: Exclude<Operation, { kind: 'executeIf' | 'sql' }>): boolean;
   /** The version table, created if missing. */
   createVersionTable(name: string): Statement[];
   /** The progress journal (src/runner/progress-journal.ts), created if missing. */
@@ -142,6 +177,7 @@ export interface DialectSession {
   readonly catalog: CatalogReader;
   readonly ddl: DdlCompiler;
   readonly types: TypeMapper;
+  readonly conventions: CatalogConventions;
   readonly lock: RunLock;
   readonly transactions: TransactionControl;
   quoteIdentifier(name: string): string;

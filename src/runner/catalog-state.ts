@@ -1,20 +1,27 @@
 /**
- * The catalog as the run knows it: read once, then re-read only for the
- * tables idem's own DDL touched, and only when a later check needs them:
- * the touched tables are noted as stale, and the next `load()` reads every
- * stale table in one query. A migration that creates a table, adds a column
- * to another and indexes the first costs one catalog query, not three. Raw
- * SQL may change anything, so it drops the whole snapshot and the next check
- * reads it again. This is what keeps the number of catalog queries flat
- * however many checks a run makes.
+ * The catalog as the run knows it: read once, then kept current by idem's
+ * own DDL. After an operation the snapshot is updated by simulating it
+ * (src/catalog/simulate.ts), which the dialect's conventions make exactly
+ * what the engine reports (test/engine/catalog-write-through.test.ts), so a
+ * run that creates a thousand tables reads the catalog once, not a thousand
+ * times. Where the engine decides what the operation alone does not say
+ * (InnoDB's foreign-key indexes), the tables it touched are noted as stale
+ * instead, and the next `load()` that needs one reads every stale table in
+ * one query. Raw SQL may change anything, so it drops the whole snapshot and
+ * the next check reads it again. This keeps the number of catalog queries
+ * flat however many checks a run makes.
  */
+import { simulateOperation, type SchemaChange, type SimulationRules } from '../catalog/simulate.ts';
 import type { CatalogTable } from '../catalog/snapshot.ts';
 import type { CatalogReader } from '../dialect/dialect.ts';
+import { touchedTables } from './operation-facts.ts';
 
 export class CatalogState {
   readonly #reader: CatalogReader;
   #tables: Map<string, CatalogTable> | undefined;
   readonly #stale = new Set<string>();
+  /** Tables whose entry is simulated since they were last read: exact for judging, without what only a read gives (SQLite's CREATE text). */
+  readonly #simulated = new Set<string>();
 
   constructor(reader: CatalogReader) {
     this.#reader = reader;
@@ -29,17 +36,33 @@ export class CatalogState {
     if (!this.#tables) {
       this.#tables = (await this.#reader.readAll()).tables;
       this.#stale.clear();
+      this.#simulated.clear();
       return;
     }
     if (this.#stale.size === 0) return;
     if (needed && !needed.some((name) => this.#stale.has(name))) return;
     const names = [...this.#stale];
     this.#stale.clear();
+    await this.#read(names);
+  }
+
+  /**
+   * A table as the catalog has it, read again if its entry is simulated: for
+   * a compiler that needs what only a read gives (DdlCompiler.readsCatalog).
+   * `load()` must have run for it.
+   */
+  async read(name: string): Promise<CatalogTable | undefined> {
+    if (this.#simulated.has(name)) await this.#read([name]);
+    return this.table(name);
+  }
+
+  async #read(names: readonly string[]): Promise<void> {
     const fresh = await this.#reader.readTables(names);
     for (const name of names) {
+      this.#simulated.delete(name);
       const table = fresh.get(name);
-      if (table) this.#tables.set(name, table);
-      else this.#tables.delete(name);
+      if (table) this.#tables!.set(name, table);
+      else this.#tables!.delete(name);
     }
   }
 
@@ -65,9 +88,33 @@ export class CatalogState {
     for (const name of names) this.#stale.add(name);
   }
 
+  /**
+   * idem's DDL just applied `op`: the snapshot takes its effect by
+   * simulation where that is exact. It is not where the engine decides more
+   * than the operation says, nor while any table is stale (a simulation
+   * may look at other tables: a name PostgreSQL finds taken); those touched
+   * tables are read again instead.
+   */
+  applied(op: SchemaChange, rules: SimulationRules): void {
+    if (!this.#tables) return;
+    if (this.#stale.size === 0) {
+      const simulated = simulateOperation(this.#tables, op, rules);
+      if (simulated.exact) {
+        for (const name of simulated.changed) {
+          if (simulated.tables.has(name)) this.#simulated.add(name);
+          else this.#simulated.delete(name);
+        }
+        this.#tables = simulated.tables;
+        return;
+      }
+    }
+    this.touched(touchedTables(op));
+  }
+
   invalidate(): void {
     this.#tables = undefined;
     this.#stale.clear();
+    this.#simulated.clear();
   }
 }
 

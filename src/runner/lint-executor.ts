@@ -7,10 +7,10 @@
  * earlier migrations declare. Raw SQL is not simulated, and `m.query` cannot
  * be answered without data: the run stops there, as the look-ahead does.
  */
-import { simulateOperation } from '../catalog/simulate.ts';
+import { simulateOperation, type SimulationRules } from '../catalog/simulate.ts';
 import { findColumn, type CatalogTable } from '../catalog/snapshot.ts';
 import { indexByName } from '../catalog/find-by-shape.ts';
-import type { DialectName, TypeMapper } from '../dialect/dialect.ts';
+import type { DialectName } from '../dialect/dialect.ts';
 import { createMigrationContext, type MigrationContext, type OperationExecutor, type OperationResult, type TableSummary } from '../plan/migration-context.ts';
 import { isIdemError } from '../errors.ts';
 import { operationTarget, type Operation } from '../plan/operations.ts';
@@ -39,7 +39,8 @@ export interface DryRunResult {
 
 export interface DryRunOptions {
   dialect: DialectName;
-  types: TypeMapper;
+  /** The dialect's types and catalog conventions, to simulate the schema. */
+  rules: SimulationRules;
   /** The schema as the migrations before this one declare it. */
   tables: ReadonlyMap<string, CatalogTable>;
   /** The migration module's URL, as V8 prints it in stack frames. */
@@ -87,12 +88,12 @@ class LintExecutor implements OperationExecutor {
   stoppedAt: CallSite | undefined;
   /** The call site of an operation that threw inside the executor (an invalid column spec for this engine). */
   failedAt: CallSite | undefined;
-  readonly #types: TypeMapper;
+  readonly #rules: SimulationRules;
   readonly #moduleUrl: string;
 
   constructor(options: DryRunOptions) {
     this.dialect = options.dialect;
-    this.#types = options.types;
+    this.#rules = options.rules;
     this.#moduleUrl = options.moduleUrl;
     this.tables = new Map(options.tables);
   }
@@ -102,7 +103,7 @@ class LintExecutor implements OperationExecutor {
     this.calls.push({ op, ...siteOf(at) });
     if (op.kind !== 'executeIf' && op.kind !== 'sql') {
       try {
-        this.tables = simulateOperation(this.tables, op, this.#types);
+        this.tables = simulateOperation(this.tables, op, this.#rules).tables;
       } catch (error) {
         this.failedAt = at;
         // Named as the live run names it: which operation, on what.

@@ -105,7 +105,7 @@ export class LiveExecutor implements OperationExecutor {
       }
       return { result: { outcome: 'drift', detail: decision.detail, differences: decision.differences }, sql: [] };
     }
-    const table = catalog.table(tableOf(decision.op));
+    const table = this.#o.session.ddl.readsCatalog(decision.op) ? await catalog.read(tableOf(decision.op)) : catalog.table(tableOf(decision.op));
     await this.#guardNotNull(decision.op, table);
     const statements = this.#o.session.ddl.compile(decision.op, table);
     const sent: string[] = [];
@@ -131,7 +131,7 @@ export class LiveExecutor implements OperationExecutor {
         throw new IdemError('OPERATION_FAILED', `${op.kind} ${operationTarget(op)} failed`, { sql: statement.sql, cause: error, hint: failureHint(op) });
       }
     }
-    catalog.touched(touchedTables(decision.op));
+    catalog.applied(decision.op, this.#o.session);
     return {
       result: { outcome: 'applied', ...(decision.detail ? { detail: decision.detail } : {}), ...(decision.differences ? { differences: decision.differences } : {}) },
       sql: sent,
@@ -238,7 +238,8 @@ export class LiveExecutor implements OperationExecutor {
 
   async summary(table: string): Promise<TableSummary> {
     await this.#o.catalog.load();
-    const t = this.#o.catalog.table(table);
+    // As the catalog has it, in its order: a summary is for people reading the log.
+    const t = await this.#o.catalog.read(table);
     const summary = tableSummary(table, t, t ? await countRows(this.#o.session, table) : 0);
     this.#o.emit({ event: 'summary', revision: this.#o.revision, ...summary });
     return summary;

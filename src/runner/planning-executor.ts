@@ -119,7 +119,7 @@ export class PlanningExecutor implements OperationExecutor {
     });
     if (decision.action === 'skip') return { outcome: 'skipped', detail: decision.detail, ...(decision.differences ? { differences: decision.differences } : {}) };
     if (decision.action === 'drift') return { outcome: 'drift', detail: decision.detail, differences: decision.differences };
-    catalog.tables = simulateOperation(catalog.tables, decision.op, this.#o.session.types);
+    catalog.tables = simulateOperation(catalog.tables, decision.op, this.#o.session).tables;
     catalog.changed = true;
     return { outcome: 'applied', ...(decision.detail ? { detail: decision.detail } : {}), ...(decision.differences ? { differences: decision.differences } : {}) };
   }

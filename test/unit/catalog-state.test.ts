@@ -1,12 +1,20 @@
 /**
- * CatalogState: read once, then only the tables idem's DDL touched, only
- * when a check needs them, and every stale table in one query.
+ * CatalogState: read once, then kept current by simulating idem's own DDL;
+ * where a simulation is not exact, only the tables that DDL touched are read
+ * again, only when a check needs them, and every stale table in one query.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { CatalogSnapshot, CatalogTable } from '../../src/catalog/snapshot.ts';
+import type { SimulationRules } from '../../src/catalog/simulate.ts';
 import type { CatalogReader } from '../../src/dialect/dialect.ts';
+import { sqliteConventions } from '../../src/dialect/sqlite/sqlite-conventions.ts';
+import { SqliteTypeMapper } from '../../src/dialect/sqlite/sqlite-types.ts';
+import type { Operation } from '../../src/plan/operations.ts';
 import { CatalogState, StaleTable } from '../../src/runner/catalog-state.ts';
+
+const SQLITE: SimulationRules = { types: new SqliteTypeMapper(), conventions: sqliteConventions };
+const addColumn = (t: string, c: string): Extract<Operation, { kind: 'addColumn' }> => ({ kind: 'addColumn', table: t, column: c, spec: { type: 'integer' } });
 
 function table(name: string, columns: string[] = ['id']): CatalogTable {
   return {
@@ -86,5 +94,35 @@ describe('CatalogState', () => {
     await state.load(['a']);
     assert.deepEqual(calls, ['all', 'all']);
     assert.equal(state.table('a')?.name, 'a');
+  });
+
+  test('applied DDL is simulated into the snapshot: no read, but a compiler that needs the real table reads it', async () => {
+    const db = new Map([['a', table('a')]]);
+    const { reader, calls } = fakeReader(db);
+    const state = new CatalogState(reader);
+    await state.load();
+    db.set('a', table('a', ['id', 'c']));
+    state.applied(addColumn('a', 'c'), SQLITE);
+    await state.load(['a']);
+    assert.deepEqual(state.table('a')?.columns.map((c) => c.name), ['id', 'c']);
+    assert.deepEqual(calls, ['all'], 'the simulation stands in for a read');
+    await state.read('a');
+    assert.deepEqual(calls, ['all', ['a']], 'read() fetches a simulated table');
+    await state.read('a');
+    assert.deepEqual(calls, ['all', ['a']], 'and only once: it is real now');
+  });
+
+  test('DDL whose effect the engine decides is read again instead, as is any while a table is stale', async () => {
+    const db = new Map([['a', table('a')], ['b', table('b')]]);
+    const { reader, calls } = fakeReader(db);
+    const state = new CatalogState(reader);
+    await state.load();
+    // SQLite rebuilds the table to alter a column: not simulated.
+    state.applied({ kind: 'alterColumn', table: 'a', column: 'id', changes: { nullable: false } }, SQLITE);
+    assert.throws(() => state.table('a'), StaleTable);
+    state.applied(addColumn('b', 'c'), SQLITE);
+    assert.throws(() => state.table('b'), StaleTable, 'not simulated over a stale snapshot');
+    await state.load(['b']);
+    assert.deepEqual(calls, ['all', ['a', 'b']]);
   });
 });

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { CatalogTable } from '../../src/catalog/snapshot.ts';
 import { SqliteTypeMapper } from '../../src/dialect/sqlite/sqlite-types.ts';
+import { sqliteConventions } from '../../src/dialect/sqlite/sqlite-conventions.ts';
 import { IdemError } from '../../src/errors.ts';
 import { loadMigration } from '../../src/files/migration-loader.ts';
 import { dryRun, type DryRunResult } from '../../src/runner/lint-executor.ts';
@@ -26,7 +27,7 @@ async function dry(lines: string[], tables: ReadonlyMap<string, CatalogTable> = 
   const path = join(root, `m${++counter}.ts`);
   await writeFile(path, lines.join('\n'));
   const loaded = await loadMigration(path);
-  const options = { dialect: 'sqlite' as const, types: new SqliteTypeMapper(), moduleUrl: pathToFileURL(path).href };
+  const options = { dialect: 'sqlite' as const, rules: { types: new SqliteTypeMapper(), conventions: sqliteConventions }, moduleUrl: pathToFileURL(path).href };
   const up = await dryRun(loaded.up, { ...options, tables });
   const down = loaded.down ? await dryRun(loaded.down, { ...options, tables: up.tables }) : undefined;
   return down ? { up, down } : { up };
@@ -129,7 +130,7 @@ describe('lint: dry run', () => {
     await writeFile(path, [...HEADER, "export async function up(m) { await m.sql('A'); await new Promise(() => {}); await m.sql('B'); }"].join('\n'));
     const loaded = await loadMigration(path);
     const started = performance.now();
-    const up = await dryRun(loaded.up, { dialect: 'sqlite', types: new SqliteTypeMapper(), moduleUrl: pathToFileURL(path).href, tables: new Map(), timeoutMs: 200 });
+    const up = await dryRun(loaded.up, { dialect: 'sqlite', rules: { types: new SqliteTypeMapper(), conventions: sqliteConventions }, moduleUrl: pathToFileURL(path).href, tables: new Map(), timeoutMs: 200 });
     assert.ok(performance.now() - started < 2000);
     assert.deepEqual(up.calls.map((c) => c.op.kind === 'sql' && c.op.sql), ['A']);
     assert.match((up.failure?.error as Error).message, /did not finish within 0\.2 s; it waits on something other than m/);

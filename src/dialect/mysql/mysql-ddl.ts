@@ -74,6 +74,14 @@ export class MysqlDdlCompiler implements DdlCompiler {
     return parts.join(' ');
   }
 
+  /**
+   * MODIFY restates the whole column from the catalog; a dropped column takes
+   * its keys first; a dropped foreign key takes the index InnoDB made for it.
+   */
+  readsCatalog(op: SchemaOperation): boolean {
+    return op.kind === 'alterColumn' || op.kind === 'dropColumn' || op.kind === 'dropForeignKey';
+  }
+
   compile(op: SchemaOperation, table: CatalogTable | undefined): Statement[] {
     switch (op.kind) {
       case 'createTable': return [this.#createTable(op)];

@@ -18,6 +18,7 @@ import { LEASE_TABLE } from './mysql-lease-table.ts';
 import { MysqlRunLock, MysqlTransactions } from './mysql-lock.ts';
 import { quoteMysqlIdentifier } from './mysql-quote.ts';
 import { MysqlTypeMapper } from './mysql-types.ts';
+import { mysqlConventions } from './mysql-conventions.ts';
 
 export interface MysqlSession extends DialectSession {
   readonly driver: MysqlDriver;
@@ -61,6 +62,7 @@ export async function openMysqlSession(
     capabilities: { transactionalDdl: false, optionalTransactions: false, maxIdentifierLength: 64 },
     driver,
     types,
+    conventions: mysqlConventions,
     galera,
     // The lease table is idem's on every MySQL-family database, like the version table.
     catalog: new MysqlCatalogReader(driver, types, { database, flavor, excludeTables: [...idemTables, LEASE_TABLE] }),

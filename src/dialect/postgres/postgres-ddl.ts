@@ -58,6 +58,11 @@ export class PostgresDdlCompiler implements DdlCompiler {
     return parts.join(' ');
   }
 
+  /** ALTER COLUMN merges with the column's current default text; a drop uses the name the catalog has. */
+  readsCatalog(op: SchemaOperation): boolean {
+    return op.kind === 'alterColumn' || op.kind === 'dropIndex' || op.kind === 'dropUnique' || op.kind === 'dropForeignKey';
+  }
+
   compile(op: SchemaOperation, table: CatalogTable | undefined): Statement[] {
     switch (op.kind) {
       case 'createTable': return this.#createTable(op);

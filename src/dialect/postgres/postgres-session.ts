@@ -27,6 +27,7 @@ import { chooseLockScope, parsePoolerParameter, type LockScope, type PoolerParam
 import { POSTGRES_MAX_IDENTIFIER_BYTES, quotePostgresIdentifier } from './postgres-quote.ts';
 import { PostgresTransactionLock } from './postgres-transaction-lock.ts';
 import { PostgresTypeMapper } from './postgres-types.ts';
+import { postgresConventions } from './postgres-conventions.ts';
 
 /** What shows in pg_stat_activity (and in a LOCK_TIMEOUT message naming the holder). */
 const APPLICATION_NAME = 'idem';
@@ -75,6 +76,7 @@ export async function openPostgresSession(target: { url: string }, idemTables: r
     schema,
     lockScope: scope.scope,
     types,
+    conventions: postgresConventions,
     catalog: new PostgresCatalogReader(driver, types, idemTables),
     ddl: new PostgresDdlCompiler(types),
     lock,

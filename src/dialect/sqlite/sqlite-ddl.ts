@@ -39,6 +39,15 @@ export class SqliteDdlCompiler implements DdlCompiler {
     return parts.join(' ');
   }
 
+  /** A rebuild starts from the table's CREATE TABLE text; dropping a column or a key depends on what holds it. */
+  readsCatalog(op: SchemaOperation): boolean {
+    switch (op.kind) {
+      case 'addColumn': return addColumnRebuilds(op.spec);
+      case 'dropColumn': case 'alterColumn': case 'dropIndex': case 'dropUnique': case 'addForeignKey': case 'dropForeignKey': return true;
+      default: return false;
+    }
+  }
+
   compile(op: SchemaOperation, table: CatalogTable | undefined): Statement[] {
     switch (op.kind) {
       case 'createTable': return this.#createTable(op);
@@ -125,12 +134,7 @@ export class SqliteDdlCompiler implements DdlCompiler {
   }
 
   #addColumn(tableName: string, column: string, spec: ColumnSpec, table: CatalogTable): Statement[] {
-    // ADD COLUMN refuses keys, NOT NULL without a constant default, and expression defaults:
-    // https://www.sqlite.org/lang_altertable.html#altertabaddcol
-    const needsRebuild = spec.primaryKey === true
-      || (spec.nullable === false && (spec.default === undefined || spec.default === null))
-      || (spec.default !== null && typeof spec.default === 'object');
-    const statements = needsRebuild
+    const statements = addColumnRebuilds(spec)
       ? this.#rebuild(table, { kind: 'addColumn', definition: this.columnDefinition(column, spec, false) })
       : [stmt(`ALTER TABLE ${q(tableName)} ADD COLUMN ${this.columnDefinition(column, spec, false)}`)];
     if (spec.unique) statements.push(stmt(`CREATE UNIQUE INDEX ${q(uniqueColumnConstraintName(tableName, column))} ON ${q(tableName)} (${q(column)})`));
@@ -161,10 +165,7 @@ export class SqliteDdlCompiler implements DdlCompiler {
   }
 
   #dropColumn(tableName: string, column: string, table: CatalogTable): Statement[] {
-    const inKey = table.primaryKey.includes(column)
-      || table.foreignKeys.some((f) => f.columns.includes(column))
-      || table.indexes.some((i) => i.origin !== 'index' && i.columns.includes(column));
-    if (inKey) return this.#rebuild(table, { kind: 'dropColumn', column });
+    if (inKey(table, column)) return this.#rebuild(table, { kind: 'dropColumn', column });
     // DROP COLUMN refuses indexed columns; the indexes go with the column, as on PostgreSQL.
     const dropIndexes = table.indexes
       .filter((i) => i.origin === 'index' && i.columns.includes(column))
@@ -183,6 +184,39 @@ function foreignKeyClause(name: string, columns: string[], refTable: string, ref
   if (onDelete) clause += ` ON DELETE ${onDelete.toUpperCase()}`;
   if (onUpdate) clause += ` ON UPDATE ${onUpdate.toUpperCase()}`;
   return clause;
+}
+
+/**
+ * Whether the operation rebuilds the table (a new table from the old one's
+ * CREATE TABLE text, rows copied): SQLite's ALTER TABLE cannot do it in place.
+ * A rebuild renumbers the table's autoindexes.
+ */
+export function sqliteRebuilds(op: SchemaOperation, table: CatalogTable | undefined): boolean {
+  switch (op.kind) {
+    case 'addColumn': return addColumnRebuilds(op.spec);
+    case 'dropColumn': return table !== undefined && inKey(table, op.column);
+    case 'alterColumn': case 'addForeignKey': case 'dropForeignKey': return true;
+    case 'dropIndex': case 'dropUnique': return table !== undefined && indexByName(table, op.name)?.origin === 'unique';
+    default: return false;
+  }
+}
+
+/** DROP COLUMN refuses a column of a key. */
+function inKey(table: CatalogTable, column: string): boolean {
+  return table.primaryKey.includes(column)
+    || table.foreignKeys.some((f) => f.columns.includes(column))
+    || table.indexes.some((i) => i.origin !== 'index' && i.columns.includes(column));
+}
+
+/**
+ * ADD COLUMN refuses keys, NOT NULL without a constant default, and
+ * expression defaults: such a column is added by rebuilding the table.
+ * https://www.sqlite.org/lang_altertable.html#altertabaddcol
+ */
+function addColumnRebuilds(spec: ColumnSpec): boolean {
+  return spec.primaryKey === true
+    || (spec.nullable === false && (spec.default === undefined || spec.default === null))
+    || (spec.default !== null && typeof spec.default === 'object');
 }
 
 function need(table: CatalogTable | undefined, op: SchemaOperation): CatalogTable {

@@ -10,6 +10,7 @@ import { openSqlite, type SqliteDriver } from './sqlite-driver.ts';
 import { SqliteRunLock, SqliteTransactions } from './sqlite-lock.ts';
 import { quoteSqliteIdentifier } from './sqlite-quote.ts';
 import { SqliteTypeMapper } from './sqlite-types.ts';
+import { sqliteConventions } from './sqlite-conventions.ts';
 
 /** Statements wait this long on another connection's lock before failing. */
 const BUSY_TIMEOUT_MS = 5_000;
@@ -40,6 +41,7 @@ export async function openSqliteSession(path: string, idemTables: readonly strin
     capabilities: { transactionalDdl: true, optionalTransactions: false, maxIdentifierLength: 1024 },
     driver,
     types,
+    conventions: sqliteConventions,
     catalog: new SqliteCatalogReader(driver, types, idemTables),
     ddl: new SqliteDdlCompiler(types),
     lock,
