@@ -113,6 +113,8 @@ export class VersionTable {
    * order; `seq` continues from the table's highest, read once under the lock.
    */
   async insertMany(entries: ReadonlyArray<Omit<AppliedRevision, 'appliedAt'> & { appliedAt?: string }>): Promise<void> {
+    // One row (each migration of a fresh run): one statement, seq computed in it.
+    if (entries.length === 1) return this.insert(entries[0]!);
     const q = (name: string) => this.#session.quoteIdentifier(name);
     const [top] = await this.#session.driver.query<{ seq: unknown }>(`SELECT COALESCE(MAX(seq), 0) AS seq FROM ${q(VERSION_TABLE)}`);
     let seq = Number(top?.seq ?? 0);

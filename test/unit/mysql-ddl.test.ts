@@ -99,7 +99,7 @@ describe('MysqlDdlCompiler: tables', () => {
     assert.deepEqual(sql({ kind: 'renameTable', from: 'grp', to: 'groups' }), ['RENAME TABLE `grp` TO `groups`']);
   });
 
-  it('creates the version table with the columns every dialect has', () => {
+  it('creates the version table with the columns every dialect has, seq indexed', () => {
     assert.deepEqual(ddl.createVersionTable('idem_version').map((s) => s.sql), [`CREATE TABLE IF NOT EXISTS \`idem_version\` (
   revision varchar(64) NOT NULL PRIMARY KEY,
   description text NOT NULL,
@@ -110,7 +110,8 @@ describe('MysqlDdlCompiler: tables', () => {
   skipped int NOT NULL,
   drift int NOT NULL,
   operations longtext NOT NULL,
-  seq int NOT NULL
+  seq int NOT NULL,
+  KEY \`idem_version_seq\` (seq)
 ) ENGINE=InnoDB`]);
   });
 });

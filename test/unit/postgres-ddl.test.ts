@@ -121,7 +121,7 @@ describe('PostgresDdlCompiler: tables', () => {
     assert.deepEqual(sql({ kind: 'renameTable', from: 'grp', to: 'groups' }), ['ALTER TABLE "grp" RENAME TO "groups"']);
   });
 
-  it('createVersionTable has the same columns as on every engine', () => {
+  it('createVersionTable has the same columns as on every engine, seq indexed', () => {
     assert.deepEqual(ddl.createVersionTable('idem_version').map((s) => s.sql), [`CREATE TABLE IF NOT EXISTS "idem_version" (
   revision text PRIMARY KEY NOT NULL,
   description text NOT NULL,
@@ -133,7 +133,7 @@ describe('PostgresDdlCompiler: tables', () => {
   drift integer NOT NULL,
   operations text NOT NULL,
   seq integer NOT NULL
-)`]);
+)`, 'CREATE INDEX IF NOT EXISTS "idem_version_seq" ON "idem_version" (seq)']);
   });
 });
 

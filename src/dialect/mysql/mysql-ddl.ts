@@ -135,7 +135,8 @@ export class MysqlDdlCompiler implements DdlCompiler {
   skipped int NOT NULL,
   drift int NOT NULL,
   operations longtext NOT NULL,
-  seq int NOT NULL
+  seq int NOT NULL,
+  KEY ${qn(`${name}_seq`)} (seq)
 ) ${TABLE_SUFFIX}`)];
   }
 

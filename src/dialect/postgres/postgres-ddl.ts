@@ -91,7 +91,8 @@ export class PostgresDdlCompiler implements DdlCompiler {
 
   /** The same columns as on every engine; `CREATE TABLE IF NOT EXISTS` since PostgreSQL 9.1. */
   createVersionTable(name: string): Statement[] {
-    return [stmt(`CREATE TABLE IF NOT EXISTS ${qn(name)} (
+    return [
+      stmt(`CREATE TABLE IF NOT EXISTS ${qn(name)} (
   revision text PRIMARY KEY NOT NULL,
   description text NOT NULL,
   checksum text NOT NULL,
@@ -102,7 +103,10 @@ export class PostgresDdlCompiler implements DdlCompiler {
   drift integer NOT NULL,
   operations text NOT NULL,
   seq integer NOT NULL
-)`)];
+)`),
+      // The next row's seq is MAX(seq) + 1, read at every insert.
+      stmt(`CREATE INDEX IF NOT EXISTS ${qn(`${name}_seq`)} ON ${qn(name)} (seq)`),
+    ];
   }
 
   createProgressTable(name: string): Statement[] {

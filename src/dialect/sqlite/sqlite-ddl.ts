@@ -82,7 +82,8 @@ export class SqliteDdlCompiler implements DdlCompiler {
   }
 
   createVersionTable(name: string): Statement[] {
-    return [stmt(`CREATE TABLE IF NOT EXISTS ${q(name)} (
+    return [
+      stmt(`CREATE TABLE IF NOT EXISTS ${q(name)} (
   revision TEXT PRIMARY KEY NOT NULL,
   description TEXT NOT NULL,
   checksum TEXT NOT NULL,
@@ -93,7 +94,10 @@ export class SqliteDdlCompiler implements DdlCompiler {
   drift INTEGER NOT NULL,
   operations TEXT NOT NULL,
   seq INTEGER NOT NULL
-)`)];
+)`),
+      // The next row's seq is MAX(seq) + 1, read at every insert.
+      stmt(`CREATE INDEX IF NOT EXISTS ${q(`${name}_seq`)} ON ${q(name)} (seq)`),
+    ];
   }
 
   createProgressTable(name: string): Statement[] {
