@@ -67,7 +67,7 @@ export class LiveExecutor implements OperationExecutor {
     const journaled = `${op.kind} ${target}`;
     try {
       const resumed = this.#o.progress?.resumes(journaled) ?? false;
-      if (!resumed) await this.#o.progress?.beforeNext();
+      if (!resumed) await this.#o.progress?.beforeNext(op.kind);
       const { result, sql } = resumed ? { result: RESUMED, sql: [] }
         : op.kind === 'executeIf' || op.kind === 'sql' ? await this.#data(op) : await this.#schema(op);
       for (const [key, shape] of declaredConstraints(op)) {

@@ -23,12 +23,24 @@
  * operation writes nothing. An operation that ran but is not journaled yet
  * is judged again on a re-run; nothing after it that stayed can have changed
  * what it meets.
+ *
+ * Nor is anything written while a migration has only created what it names
+ * (a table, a column, an index, a key) and changed data under a condition:
+ * judged again, each such operation finds what it made and skips, or its
+ * condition false, as adoption judges them, since none of them changes what
+ * an earlier one looks at. Any other operation may (a dropTable after an
+ * addColumn on that table): before one runs, everything done so far is
+ * written, and from then on the journal is kept as above.
  */
 import type { DialectSession } from '../dialect/dialect.ts';
 import type { OperationResult } from '../plan/migration-context.ts';
+import type { OperationKind } from '../plan/operations.ts';
 import type { Direction, EventSink } from './events.ts';
 
 export const PROGRESS_TABLE = 'idem_progress';
+
+/** Operations a re-run may judge again as long as only operations of these kinds ran after them. */
+const JUDGED_AGAIN_SAFELY: ReadonlySet<OperationKind> = new Set(['createTable', 'addColumn', 'createIndex', 'addUnique', 'addForeignKey', 'executeIf']);
 
 /** An operation an interrupted run of this migration completed: passed over, not judged again. */
 export const RESUMED: OperationResult = { outcome: 'skipped', detail: 'done by an interrupted run' };
@@ -154,6 +166,8 @@ export class MigrationProgress {
   #rowExists: boolean;
   /** `#done` holds an operation that changed the database and is not written yet. */
   #unwritten = false;
+  /** An operation outside JUDGED_AGAIN_SAFELY is running or ran: from now on progress is written. */
+  #needed = false;
 
   constructor(journal: ProgressJournal, file: { revision: string; checksum: string }, direction: Direction, resume: string[], rowExists: boolean) {
     this.#journal = journal;
@@ -184,9 +198,14 @@ export class MigrationProgress {
     this.#unwritten ||= changed;
   }
 
-  /** Before an operation runs: what the ones before it changed is written first. */
-  async beforeNext(): Promise<void> {
-    if (!this.#unwritten) return;
+  /**
+   * Before an operation of this kind runs: what the ones before it changed
+   * is written first, unless only operations a re-run can judge again ran so
+   * far and this is one too (and no row of an interrupted run is carried on).
+   */
+  async beforeNext(kind: OperationKind): Promise<void> {
+    this.#needed ||= !JUDGED_AGAIN_SAFELY.has(kind);
+    if (!this.#unwritten || !(this.#needed || this.#rowExists)) return;
     await this.#journal.write(this.#file.revision, this.#direction, this.#file.checksum, this.#done, this.#rowExists);
     this.#rowExists = true;
     this.#unwritten = false;

@@ -2,7 +2,8 @@
  * The progress journal (src/runner/progress-journal.ts), seen from the CLI:
  * where a migration's DDL commits as it goes, a run that stops midway leaves
  * what it completed in idem_progress, and the next run passes over exactly
- * that and says so. Where the migration's transaction rolls back (SQLite,
+ * that and says so; a migration that only created things needs no journal
+ * and is judged again. Where the migration's transaction rolls back (SQLite,
  * PostgreSQL), nothing is journaled and the next run starts from the first
  * operation. The interruption here is a migration that throws once (an
  * outage in its own code), so the point it stops at is exact; the SIGKILL
@@ -43,6 +44,16 @@ async function withProject(engine: (typeof engines)[number], work: (p: TestProje
     await p.dispose();
   }
 }
+
+/** Only creates, and writes under a condition, then throws when asked to. */
+const CREATING = `
+await m.createTable('t1', { id: { type: 'integer', primaryKey: true } });
+await m.addColumn('t1', 'c', { type: 'string', length: 8 });
+await m.executeIf({ description: 'row 1', condition: 'SELECT COUNT(*) = 0 FROM t1 WHERE id = 1', sql: "INSERT INTO t1 (id, c) VALUES (1, 'v1')" });
+await m.createIndex('t1', ['c']);
+if (process.env.${FAIL}) throw new Error('an outage in the middle of the migration');
+await m.addUnique('t1', ['c']);
+`;
 
 for (const engine of engines) {
   const journals = engine.name === 'mariadb';
@@ -91,6 +102,20 @@ for (const engine of engines) {
   }));
 
   if (journals) {
+    test(`${engine.name}: a migration that only created things is not journaled: judged again, each operation finds what it made`, () => withProject(engine, async (p) => {
+      await p.write({ revision: 'r1', up: CREATING });
+      const failed = await p.cli(['--json', 'up'], { env: { [FAIL]: '1' } });
+      assert.notEqual(failed.code, 0, show(failed));
+      assert.deepEqual(await p.query('SELECT id, c FROM t1'), [{ id: 1, c: 'v1' }], 'the row committed with the next DDL');
+      assert.deepEqual(await progressRows(p), [], 'nothing to resume: no journal row was written');
+      const again = await p.cli(['--json', 'up']);
+      assert.equal(again.code, 0, show(again));
+      assert.equal(warnings(again, 'RESUMED').length, 0, show(again));
+      assert.deepEqual(ops(again), ['createTable skipped', 'addColumn skipped', 'executeIf skipped', 'createIndex skipped', 'addUnique applied']);
+      assert.deepEqual(await p.query('SELECT id, c FROM t1'), [{ id: 1, c: 'v1' }]);
+      assert.deepEqual(await p.recorded(), ['r1']);
+    }));
+
     test(`${engine.name}: a migration edited after it failed midway is judged again from its first operation, with a warning`, () => withProject(engine, async (p) => {
       const file = await p.write({ revision: 'r1', up: SHIFTING });
       const failed = await p.cli(['--json', 'up'], { env: { [FAIL]: '1' } });
