@@ -82,6 +82,23 @@ export async function createDatabase(dialect: BenchDialect, servers: ServerUrls,
   return databaseFor(dialect, withDatabaseName(admin, name), drop);
 }
 
+/**
+ * Before a timed run: PostgreSQL finishes the checkpoint that dropping the
+ * last run's database (a thousand tables) requested, which would otherwise
+ * write in the background through whichever tool runs next. CHECKPOINT needs
+ * a superuser or pg_checkpoint; without it the runs go on unsettled.
+ * https://www.postgresql.org/docs/15/sql-checkpoint.html
+ */
+export async function settle(db: BenchDatabase): Promise<void> {
+  if (db.dialect !== 'postgres') return;
+  await adminQuery('postgres', db.target, 'CHECKPOINT').catch((error: Error) => {
+    if (!warnedUnsettled) process.stderr.write(`bench: CHECKPOINT before timed runs refused (${error.message}); runs may overlap a background checkpoint\n`);
+    warnedUnsettled = true;
+  });
+}
+
+let warnedUnsettled = false;
+
 export function canCopy(dialect: BenchDialect): boolean {
   return dialect !== 'mariadb';
 }

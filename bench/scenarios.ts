@@ -10,7 +10,7 @@
  * last column, and exactly three seed rows (none duplicated).
  */
 import { dirname } from 'node:path';
-import { adminQuery, canCopy, createDatabase, type BenchDatabase, type ServerUrls } from './databases.ts';
+import { adminQuery, canCopy, createDatabase, settle, type BenchDatabase, type ServerUrls } from './databases.ts';
 import type { CountingSession } from './count/counting.ts';
 import type { SentStatement } from './count/statements.ts';
 import { measure, WrongOutcome, type Measurement } from './measure.ts';
@@ -57,6 +57,7 @@ async function runOnce(tool: BenchTool, scenario: Scenario, ctx: ScenarioContext
   const target = counting ? counting.database(db) : db;
   const base = tool.invocation(ctx.dirOf(tool), target);
   const invocation: Invocation = counting ? { ...base, env: { ...base.env, ...counting.env } } : base;
+  await settle(db);
   const measurement = await measure(invocation, ctx.dirOf(tool), ctx.limitMs);
   const problem = tool.checkOutput?.(scenario, measurement.stdout, ctx.n);
   if (problem) throw new WrongOutcome(invocation, `${tool.label} ${scenario}: ${problem}`);
