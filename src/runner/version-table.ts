@@ -69,7 +69,9 @@ export class VersionTable {
       });
     }
     return rows.map((row) => {
-      const record = parseOperations(String(row.operations ?? ''));
+      // Parsed when asked for: `up` with nothing to do reads every row and needs none of it.
+      let record: ReturnType<typeof parseOperations> | undefined;
+      const operations = () => (record ??= parseOperations(String(row.operations ?? '')));
       return {
         revision: String(row.revision),
         description: String(row.description),
@@ -77,8 +79,8 @@ export class VersionTable {
         appliedAt: String(row.applied_at),
         durationMs: Number(row.duration_ms),
         counts: { applied: Number(row.applied), skipped: Number(row.skipped), drift: Number(row.drift) },
-        how: record.how,
-        declared: record.declared,
+        get how() { return operations().how; },
+        get declared() { return operations().declared; },
       };
     });
   }
