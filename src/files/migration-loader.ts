@@ -5,6 +5,7 @@
  * file, the line and the fix.
  */
 import { execFile } from 'node:child_process';
+import { registerHooks } from 'node:module';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { IdemError } from '../errors.ts';
@@ -21,11 +22,37 @@ export interface LoadedMigration {
   path: string;
 }
 
+/**
+ * `.ts` migrations are ES modules whatever the nearest package.json says: a
+ * project whose package.json has "type": "commonjs" (what `npm init` writes)
+ * would have Node load them as CommonJS and fail at the first `export`, and
+ * one with no "type" has Node parse each file to guess. A load hook tells
+ * Node the format of exactly the files imported here, and of nothing else.
+ * Registered on the first import, for the life of the process.
+ * https://nodejs.org/api/module.html#synchronous-hooks-accepted-by-moduleregisterhooks
+ */
+const typescriptMigrations = new Set<string>();
+let formatHookRegistered = false;
+
+function importMigration(absolute: string): Promise<Record<string, unknown>> {
+  const url = pathToFileURL(absolute).href;
+  if (absolute.endsWith('.ts')) {
+    typescriptMigrations.add(url);
+    if (!formatHookRegistered) {
+      registerHooks({
+        load: (target, context, nextLoad) => nextLoad(target, typescriptMigrations.has(target) ? { ...context, format: 'module-typescript' } : context),
+      });
+      formatHookRegistered = true;
+    }
+  }
+  return import(url) as Promise<Record<string, unknown>>;
+}
+
 export async function loadMigration(path: string): Promise<LoadedMigration> {
   const absolute = resolve(path);
   let mod: Record<string, unknown>;
   try {
-    mod = (await import(pathToFileURL(absolute).href)) as Record<string, unknown>;
+    mod = await importMigration(absolute);
   } catch (error) {
     throw await loadError(absolute, error);
   }
