@@ -91,24 +91,24 @@ export class CatalogState {
   /**
    * idem's DDL just applied `op`: the snapshot takes its effect by
    * simulation where that is exact. It is not where the engine decides more
-   * than the operation says, nor while any table is stale (a simulation
-   * may look at other tables: a name PostgreSQL finds taken); those touched
-   * tables are read again instead.
+   * than the operation says: the tables it touched are noted as stale then.
+   * A simulation starts from a snapshot that holds nothing stale (it may look
+   * at other tables: a name PostgreSQL finds taken), so what an earlier
+   * such operation left stale is read first.
    */
-  applied(op: SchemaChange, rules: SimulationRules): void {
+  async applied(op: SchemaChange, rules: SimulationRules): Promise<void> {
     if (!this.#tables) return;
-    if (this.#stale.size === 0) {
-      const simulated = simulateOperation(this.#tables, op, rules);
-      if (simulated.exact) {
-        for (const name of simulated.changed) {
-          if (simulated.tables.has(name)) this.#simulated.add(name);
-          else this.#simulated.delete(name);
-        }
-        this.#tables = simulated.tables;
-        return;
-      }
+    await this.load();
+    const simulated = simulateOperation(this.#tables, op, rules);
+    if (!simulated.exact) {
+      this.touched(touchedTables(op));
+      return;
     }
-    this.touched(touchedTables(op));
+    for (const name of simulated.changed) {
+      if (simulated.tables.has(name)) this.#simulated.add(name);
+      else this.#simulated.delete(name);
+    }
+    this.#tables = simulated.tables;
   }
 
   invalidate(): void {

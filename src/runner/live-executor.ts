@@ -131,7 +131,7 @@ export class LiveExecutor implements OperationExecutor {
         throw new IdemError('OPERATION_FAILED', `${op.kind} ${operationTarget(op)} failed`, { sql: statement.sql, cause: error, hint: failureHint(op) });
       }
     }
-    catalog.applied(decision.op, this.#o.session);
+    await catalog.applied(decision.op, this.#o.session);
     return {
       result: { outcome: 'applied', ...(decision.detail ? { detail: decision.detail } : {}), ...(decision.differences ? { differences: decision.differences } : {}) },
       sql: sent,
