@@ -79,6 +79,14 @@ export interface LockHolder {
 export interface TransactionControl {
   begin(): Promise<void>;
   commit(): Promise<void>;
+  /**
+   * Commits without waiting for the disk; the session makes every such
+   * commit durable before it closes. A server crash before then may lose the
+   * latest ones, each whole: the next run applies those migrations again.
+   * Absent where only a setting for the whole server would allow it (MySQL)
+   * or where it risks more than the latest commits (SQLite's rollback journal).
+   */
+  commitLazily?(): Promise<void>;
   rollback(): Promise<void>;
   /**
    * Runs one statement so that its failure leaves the transaction usable

@@ -91,7 +91,8 @@ export async function applySteps(options: ApplyOptions): Promise<StepResult[]> {
   const commitWithKept = async (transactions: TransactionControl, row?: VersionRow) => {
     const rows = [...(deferRows ? kept : []), ...(row ? [row] : [])];
     if (rows.length > 0) await versions.insertMany(rows);
-    await transactions.commit();
+    // Each migration's commit need not wait for the disk: the session waits once, before it closes.
+    await (transactions.commitLazily ? transactions.commitLazily() : transactions.commit());
     kept = [];
   };
   // Once another runner may have written (the lock was taken again, a lease lost), the version table

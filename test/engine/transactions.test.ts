@@ -66,3 +66,38 @@ for (const engine of engines) {
     }
   });
 }
+
+/**
+ * PostgreSQL: each migration commits without waiting for the disk
+ * (asynchronous commit), and the run ends with one commit that does wait,
+ * which makes every earlier one durable: the WAL is flushed in order.
+ */
+for (const engine of engines.filter((e) => e.name === 'postgres')) {
+  test(`${engine.name}: migrations commit lazily, and the session waits for all of them, once, before it closes`, async () => {
+    const { default: pg } = await import('pg');
+    const { up } = await import('../../src/api/up.ts');
+    const p = await TestProject.create(engine);
+    const sent: string[] = [];
+    const query = pg.Client.prototype.query;
+    try {
+      const table = (name: string) => `await m.createTable('${name}', { id: { type: 'integer', primaryKey: true } });`;
+      await p.write({ revision: 'a', up: table('ta') });
+      await p.write({ revision: 'b', revises: 'a', up: table('tb') });
+      await p.write({ revision: 'c', revises: 'b', up: table('tc') });
+      pg.Client.prototype.query = function (this: unknown, ...args: unknown[]) {
+        if (typeof args[0] === 'string') sent.push(args[0]);
+        return (query as (...a: unknown[]) => unknown).apply(this, args);
+      } as typeof query;
+      const result = await up({ url: p.url, dir: p.migrations });
+      assert.equal(result.applied, 3);
+      const lazy = sent.flatMap((sql, i) => (sql === 'SET LOCAL synchronous_commit = off; COMMIT' ? [i] : []));
+      const flush = sent.flatMap((sql, i) => (sql === 'BEGIN; SELECT txid_current(); COMMIT' ? [i] : []));
+      assert.equal(lazy.length, 3, sent.join('\n'));
+      assert.equal(flush.length, 1, sent.join('\n'));
+      assert.ok(flush[0]! > lazy[2]!, 'the durable commit comes after the last lazy one');
+    } finally {
+      pg.Client.prototype.query = query;
+      await p.dispose();
+    }
+  });
+}

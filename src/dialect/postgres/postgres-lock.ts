@@ -242,6 +242,11 @@ export class PostgresTransactions implements TransactionControl {
     return this.#driver.commit();
   }
 
+  commitLazily(): Promise<void> {
+    this.#kept = false;
+    return this.#driver.commitLazily();
+  }
+
   /**
    * Undoes everything since the last commit, kept migrations included (no
    * savepoint each: hundreds of subtransactions in one transaction slow every
