@@ -11,7 +11,7 @@
  * the next check reads it again. This keeps the number of catalog queries
  * flat however many checks a run makes.
  */
-import { simulateOperation, type SchemaChange, type SimulationRules } from '../catalog/simulate.ts';
+import { simulateChanges, type SchemaChange, type SimulationRules } from '../catalog/simulate.ts';
 import type { CatalogTable } from '../catalog/snapshot.ts';
 import type { CatalogReader } from '../dialect/dialect.ts';
 import { touchedTables } from './operation-facts.ts';
@@ -99,16 +99,20 @@ export class CatalogState {
   async applied(op: SchemaChange, rules: SimulationRules): Promise<void> {
     if (!this.#tables) return;
     await this.load();
-    const simulated = simulateOperation(this.#tables, op, rules);
-    if (!simulated.exact) {
+    const { changes, exact } = simulateChanges(this.#tables, op, rules);
+    if (!exact) {
       this.touched(touchedTables(op));
       return;
     }
-    for (const name of simulated.changed) {
-      if (simulated.tables.has(name)) this.#simulated.add(name);
-      else this.#simulated.delete(name);
+    for (const [name, table] of changes) {
+      if (table) {
+        this.#tables.set(name, table);
+        this.#simulated.add(name);
+      } else {
+        this.#tables.delete(name);
+        this.#simulated.delete(name);
+      }
     }
-    this.#tables = simulated.tables;
   }
 
   invalidate(): void {
