@@ -3,9 +3,10 @@
  * checksum. This runs on every `idem up`, so it reads each file once and,
  * where the header is the plain form `idem new` writes, does not import it.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { IdemError } from '../errors.ts';
 import { migrationChecksum } from './checksum.ts';
 import { checkDescription, checkRevises, checkRevision, displayPath, loadMigration } from './migration-loader.ts';
@@ -20,6 +21,12 @@ export interface MigrationFile {
   revises: string[];
   description: string;
   checksum: string;
+  /**
+   * The text that was read and checksummed, and the URL to import it under,
+   * for a file that is not a symlink: the import compiles this very text
+   * (migration-loader.ts), so what runs is what was checksummed.
+   */
+  source?: { url: string; text: string };
 }
 
 const MIGRATION_EXTENSIONS = ['.ts', '.mts', '.js', '.mjs'];
@@ -36,14 +43,21 @@ export function isMigrationFileName(name: string): boolean {
 
 export async function scanMigrations(dir: string): Promise<MigrationFile[]> {
   const root = resolve(dir);
-  const names = await listMigrationNames(root);
+  const entries = await listMigrationEntries(root);
+  // Where Node would import a file from: the folder's real path (it may be a symlink, and a
+  // migration's relative imports resolve from where it really is).
+  const realRoot = realpathSync(root);
   const results: MigrationFile[] = [];
   // The first error in file order is the one reported: with several broken files, the same each run.
-  for (const name of names) results.push(await readMigrationFile(root, name));
+  for (const { name, symlink } of entries) results.push(await readMigrationFile(root, name, symlink ? undefined : realRoot));
   return results;
 }
 
 export async function listMigrationNames(root: string): Promise<string[]> {
+  return (await listMigrationEntries(root)).map((entry) => entry.name);
+}
+
+async function listMigrationEntries(root: string): Promise<Array<{ name: string; symlink: boolean }>> {
   let entries;
   try {
     entries = await readdir(root, { withFileTypes: true });
@@ -60,15 +74,15 @@ export async function listMigrationNames(root: string): Promise<string[]> {
     }
     throw error;
   }
-  const names: string[] = [];
+  const found: Array<{ name: string; symlink: boolean }> = [];
   for (const entry of entries) {
     if (!isMigrationFileName(entry.name)) continue;
-    if (entry.isFile()) names.push(entry.name);
+    if (entry.isFile()) found.push({ name: entry.name, symlink: false });
     // A symlinked migration counts if it points at a file.
-    else if (entry.isSymbolicLink() && (await stat(join(root, entry.name)).catch(() => undefined))?.isFile()) names.push(entry.name);
+    else if (entry.isSymbolicLink() && (await stat(join(root, entry.name)).catch(() => undefined))?.isFile()) found.push({ name: entry.name, symlink: true });
   }
   // Code-unit order, not localeCompare: the same order on every machine and locale.
-  return names.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return found.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
 /**
@@ -76,15 +90,16 @@ export async function listMigrationNames(root: string): Promise<string[]> {
  * promise per file (open, stat, read, close through the thread pool) cost
  * ten times the read itself: 85 ms against 8 ms for a thousand migrations.
  */
-async function readMigrationFile(root: string, name: string): Promise<MigrationFile> {
+async function readMigrationFile(root: string, name: string, realRoot: string | undefined): Promise<MigrationFile> {
   const path = join(root, name);
   const text = readFileSync(path, 'utf8');
   const checksum = migrationChecksum(text);
+  const source = realRoot === undefined ? undefined : { url: pathToFileURL(join(realRoot, name)).href, text };
   const header = readStaticHeader(text);
   if (header === null) {
     // Not the plain form (a computed value, `export { }`, ...): only running the module can tell.
-    const loaded = await loadMigration(path);
-    return { file: name, path, revision: loaded.revision, revises: loaded.revises, description: loaded.description, checksum };
+    const loaded = await loadMigration(path, source);
+    return { file: name, path, revision: loaded.revision, revises: loaded.revises, description: loaded.description, checksum, ...(source ? { source } : {}) };
   }
   // The same checks an import gets, so a file is valid or not regardless of which way it was read.
   return {
@@ -94,5 +109,6 @@ async function readMigrationFile(root: string, name: string): Promise<MigrationF
     revises: checkRevises(header.revises, path),
     description: checkDescription(header.description, path),
     checksum,
+    ...(source ? { source } : {}),
   };
 }
