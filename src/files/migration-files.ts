@@ -5,8 +5,7 @@
  */
 import { readFileSync, realpathSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { join, resolve, sep } from 'node:path';
 import { IdemError } from '../errors.ts';
 import { migrationChecksum } from './checksum.ts';
 import { checkDescription, checkRevises, checkRevision, displayPath, loadMigration } from './migration-loader.ts';
@@ -22,11 +21,11 @@ export interface MigrationFile {
   description: string;
   checksum: string;
   /**
-   * The text that was read and checksummed, and the URL to import it under,
-   * for a file that is not a symlink: the import compiles this very text
-   * (migration-loader.ts), so what runs is what was checksummed.
+   * Where Node would import the file from (the folder's real path), for a
+   * file that is not a symlink: the import goes there directly, without
+   * resolving the path again (migration-loader.ts).
    */
-  source?: { url: string; text: string };
+  realPath?: string;
 }
 
 const MIGRATION_EXTENSIONS = ['.ts', '.mts', '.js', '.mjs'];
@@ -94,12 +93,13 @@ async function readMigrationFile(root: string, name: string, realRoot: string | 
   const path = join(root, name);
   const text = readFileSync(path, 'utf8');
   const checksum = migrationChecksum(text);
-  const source = realRoot === undefined ? undefined : { url: pathToFileURL(join(realRoot, name)).href, text };
+  // realpathSync gave an absolute, normalized folder; a directory entry's name holds no separator.
+  const realPath = realRoot === undefined ? undefined : `${realRoot}${sep}${name}`;
   const header = readStaticHeader(text);
   if (header === null) {
     // Not the plain form (a computed value, `export { }`, ...): only running the module can tell.
-    const loaded = await loadMigration(path, source);
-    return { file: name, path, revision: loaded.revision, revises: loaded.revises, description: loaded.description, checksum, ...(source ? { source } : {}) };
+    const loaded = await loadMigration(path, realPath);
+    return { file: name, path, revision: loaded.revision, revises: loaded.revises, description: loaded.description, checksum, ...(realPath ? { realPath } : {}) };
   }
   // The same checks an import gets, so a file is valid or not regardless of which way it was read.
   return {
@@ -109,6 +109,6 @@ async function readMigrationFile(root: string, name: string, realRoot: string | 
     revises: checkRevises(header.revises, path),
     description: checkDescription(header.description, path),
     checksum,
-    ...(source ? { source } : {}),
+    ...(realPath ? { realPath } : {}),
   };
 }

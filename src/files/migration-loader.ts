@@ -5,6 +5,7 @@
  * file, the line and the fix.
  */
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { registerHooks } from 'node:module';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -28,15 +29,16 @@ export interface LoadedMigration {
  * would have Node load them as CommonJS and fail at the first `export`, and
  * one with no "type" has Node parse each file to guess. Hooks tell Node the
  * format of the files imported here and of the `.ts` files beside them (a
- * shared helper), and of nothing else. Where the scan already read a file
- * (migration-files.ts), Node is handed that text and the URL it stands for
- * instead of resolving and reading the file again, so the module compiled is
- * the text checksummed. A thousand imports took 230-240 ms so, 260-300 ms
- * resolving, 320-430 ms leaving the format to Node (one process each, no
- * compile cache). Registered on the first import, for the process's life.
+ * shared helper), and of nothing else. A file whose real path the scan knows
+ * (migration-files.ts) is imported from there and read here, without Node
+ * resolving the path again (a stat of every part of it, a package.json
+ * look-up). A thousand imports took 230-240 ms so, 260-300 ms resolving,
+ * 320-430 ms leaving the format to Node (one process each, no compile cache).
+ * Registered on the first import, for the process's life.
  * https://nodejs.org/api/module.html#synchronous-hooks-accepted-by-moduleregisterhooks
  */
-const typescriptMigrations = new Map<string, string | undefined>();
+/** Each `.ts` migration imported, by URL: whether it was imported by its real path (resolved already). */
+const typescriptMigrations = new Map<string, boolean>();
 /** The folders of those migrations: a `.ts` helper they import from there (`_shared.ts`) is an ES module too. */
 const migrationFolders = new Set<string>();
 let hooksRegistered = false;
@@ -47,25 +49,20 @@ function inMigrationFolder(url: string): boolean {
   return false;
 }
 
-function importMigration(absolute: string, source: { url: string; text: string } | undefined): Promise<Record<string, unknown>> {
-  const url = source?.url ?? pathToFileURL(absolute).href;
+function importMigration(absolute: string, realPath: string | undefined): Promise<Record<string, unknown>> {
+  const url = pathToFileURL(realPath ?? absolute).href;
   if (absolute.endsWith('.ts')) {
-    typescriptMigrations.set(url, source?.text);
+    typescriptMigrations.set(url, realPath !== undefined);
     migrationFolders.add(url.slice(0, url.lastIndexOf('/') + 1));
     if (!hooksRegistered) {
       registerHooks({
-        resolve: (specifier, context, nextResolve) => (typescriptMigrations.get(specifier) !== undefined
+        resolve: (specifier, context, nextResolve) => (typescriptMigrations.get(specifier) === true
           ? { url: specifier, format: 'module-typescript', shortCircuit: true }
           : nextResolve(specifier, context)),
         load: (target, context, nextLoad) => {
-          if (!typescriptMigrations.has(target)) {
-            return nextLoad(target, inMigrationFolder(target) ? { ...context, format: 'module-typescript' } : context);
-          }
-          const text = typescriptMigrations.get(target);
-          typescriptMigrations.set(target, undefined); // the module is compiled now: keep the URL, not the text
-          return text === undefined
-            ? nextLoad(target, { ...context, format: 'module-typescript' })
-            : { format: 'module-typescript', source: text, shortCircuit: true };
+          const resolved = typescriptMigrations.get(target);
+          if (resolved === true) return { format: 'module-typescript', source: readFileSync(fileURLToPath(target), 'utf8'), shortCircuit: true };
+          return nextLoad(target, resolved === false || inMigrationFolder(target) ? { ...context, format: 'module-typescript' } : context);
         },
       });
       hooksRegistered = true;
@@ -74,12 +71,12 @@ function importMigration(absolute: string, source: { url: string; text: string }
   return import(url) as Promise<Record<string, unknown>>;
 }
 
-/** `source`: the file's text as the scan read it, and the URL to import it under. */
-export async function loadMigration(path: string, source?: { url: string; text: string }): Promise<LoadedMigration> {
+/** `realPath`: where the file really is, when the caller knows it (not a symlink). */
+export async function loadMigration(path: string, realPath?: string): Promise<LoadedMigration> {
   const absolute = resolve(path);
   let mod: Record<string, unknown>;
   try {
-    mod = await importMigration(absolute, source);
+    mod = await importMigration(absolute, realPath);
   } catch (error) {
     throw await loadError(absolute, error);
   }

@@ -252,7 +252,7 @@ const NO_TRANSACTION: TransactionControl = { begin: async () => {}, commit: asyn
  * failure as a sequential import would: the first failing file in order.
  */
 export async function loadAll(steps: MigrationFile[]): Promise<LoadedMigration[]> {
-  const settled = await Promise.allSettled(steps.map((step) => loadMigration(step.path, step.source)));
+  const settled = await Promise.allSettled(steps.map((step) => loadMigration(step.path, step.realPath)));
   const modules: LoadedMigration[] = [];
   for (const [index, step] of steps.entries()) {
     const outcome = settled[index]!;
