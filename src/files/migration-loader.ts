@@ -23,20 +23,6 @@ export interface LoadedMigration {
   path: string;
 }
 
-/**
- * `.ts` migrations are ES modules whatever the nearest package.json says: a
- * project whose package.json has "type": "commonjs" (what `npm init` writes)
- * would have Node load them as CommonJS and fail at the first `export`, and
- * one with no "type" has Node parse each file to guess. Hooks tell Node the
- * format of the files imported here and of the `.ts` files beside them (a
- * shared helper), and of nothing else. A file whose real path the scan knows
- * (migration-files.ts) is imported from there and read here, without Node
- * resolving the path again (a stat of every part of it, a package.json
- * look-up). A thousand imports took 230-240 ms so, 260-300 ms resolving,
- * 320-430 ms leaving the format to Node (one process each, no compile cache).
- * Registered on the first import, for the process's life.
- * https://nodejs.org/api/module.html#synchronous-hooks-accepted-by-moduleregisterhooks
- */
 /** Each `.ts` migration imported, by URL: whether it was imported by its real path (resolved already). */
 const typescriptMigrations = new Map<string, boolean>();
 /** The folders of those migrations: a `.ts` helper they import from there (`_shared.ts`) is an ES module too. */
@@ -49,6 +35,21 @@ function inMigrationFolder(url: string): boolean {
   return false;
 }
 
+/**
+ * `.ts` migrations are ES modules whatever the nearest package.json says: a
+ * project whose package.json has "type": "commonjs" (what `npm init` writes)
+ * would have Node load them as CommonJS and fail at the first `export`, and
+ * one with no "type" has Node parse each file to guess. Hooks tell Node the
+ * format of the files imported here and of the `.ts` files beside them (a
+ * shared helper), and of nothing else. A file whose real path the scan knows
+ * (migration-files.ts) is imported from there and read here, without Node
+ * resolving the path again (a stat of every part of it, a package.json
+ * look-up). A thousand imports, one process each, no compile cache: 240-260
+ * ms so; 270-290 ms with Node resolving and reading; 415-445 ms without
+ * hooks, Node guessing each file's format. Registered on the first import,
+ * for the process's life.
+ * https://nodejs.org/api/module.html#synchronous-hooks-accepted-by-moduleregisterhooks
+ */
 function importMigration(absolute: string, realPath: string | undefined): Promise<Record<string, unknown>> {
   const url = pathToFileURL(realPath ?? absolute).href;
   if (absolute.endsWith('.ts')) {

@@ -99,13 +99,10 @@ export class VersionTable {
   async insert(entry: Omit<AppliedRevision, 'appliedAt'> & { appliedAt?: string }): Promise<void> {
     const q = (name: string) => this.#session.quoteIdentifier(name);
     const sql = this.#session.bindPlaceholders(
-      `INSERT INTO ${q(VERSION_TABLE)} (revision, description, checksum, applied_at, duration_ms, applied, skipped, drift, operations, seq) `
-      + `SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, COALESCE(MAX(seq), 0) + 1 FROM ${q(VERSION_TABLE)}`,
+      `INSERT INTO ${q(VERSION_TABLE)} (${ROW_COLUMNS.join(', ')}, seq) `
+      + `SELECT ${ROW_COLUMNS.map(() => '?').join(', ')}, COALESCE(MAX(seq), 0) + 1 FROM ${q(VERSION_TABLE)}`,
     );
-    const result = await this.#session.driver.execute(sql, [
-      entry.revision, entry.description, entry.checksum, entry.appliedAt ?? new Date().toISOString(), Math.round(entry.durationMs),
-      entry.counts.applied, entry.counts.skipped, entry.counts.drift, JSON.stringify({ how: entry.how, declared: entry.declared }),
-    ]);
+    const result = await this.#session.driver.execute(sql, rowValues(entry));
     expectOneRow(result.rowsAffected, 'record', entry.revision);
   }
 
@@ -124,13 +121,10 @@ export class VersionTable {
     for (let start = 0; start < entries.length; start += ROWS_PER_INSERT) {
       const chunk = entries.slice(start, start + ROWS_PER_INSERT);
       const sql = this.#session.bindPlaceholders(
-        `INSERT INTO ${q(VERSION_TABLE)} (revision, description, checksum, applied_at, duration_ms, applied, skipped, drift, operations, seq) VALUES `
-        + chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', '),
+        `INSERT INTO ${q(VERSION_TABLE)} (${ROW_COLUMNS.join(', ')}, seq) VALUES `
+        + chunk.map(() => `(${[...ROW_COLUMNS, 'seq'].map(() => '?').join(', ')})`).join(', '),
       );
-      const params = chunk.flatMap((entry) => [
-        entry.revision, entry.description, entry.checksum, entry.appliedAt ?? at, Math.round(entry.durationMs),
-        entry.counts.applied, entry.counts.skipped, entry.counts.drift, JSON.stringify({ how: entry.how, declared: entry.declared }), ++seq,
-      ]);
+      const params = chunk.flatMap((entry) => [...rowValues(entry, at), ++seq]);
       const result = await this.#session.driver.execute(sql, params);
       if (result.rowsAffected !== chunk.length) {
         throw new IdemError('INTERNAL', `recording ${chunk.length} revisions in ${VERSION_TABLE} changed ${result.rowsAffected} rows`, {
@@ -157,14 +151,11 @@ export class VersionTable {
    */
   async update(entry: Omit<AppliedRevision, 'appliedAt'> & { appliedAt?: string }): Promise<void> {
     const q = (name: string) => this.#session.quoteIdentifier(name);
+    const [revision, ...rest] = rowValues(entry);
     const sql = this.#session.bindPlaceholders(
-      `UPDATE ${q(VERSION_TABLE)} SET description = ?, checksum = ?, applied_at = ?, duration_ms = ?, applied = ?, skipped = ?, drift = ?, operations = ? `
-      + 'WHERE revision = ?',
+      `UPDATE ${q(VERSION_TABLE)} SET ${ROW_COLUMNS.slice(1).map((column) => `${column} = ?`).join(', ')} WHERE revision = ?`,
     );
-    const result = await this.#session.driver.execute(sql, [
-      entry.description, entry.checksum, entry.appliedAt ?? new Date().toISOString(), Math.round(entry.durationMs),
-      entry.counts.applied, entry.counts.skipped, entry.counts.drift, JSON.stringify({ how: entry.how, declared: entry.declared }), entry.revision,
-    ]);
+    const result = await this.#session.driver.execute(sql, [...rest, revision]);
     expectOneRow(result.rowsAffected, 'update', entry.revision);
   }
 
@@ -174,6 +165,16 @@ export class VersionTable {
     const result = await this.#session.driver.execute(sql, [revision]);
     expectOneRow(result.rowsAffected, 'remove', revision);
   }
+}
+
+/** A version row's columns, `seq` aside, in the order rowValues() gives their values; `revision` first. */
+const ROW_COLUMNS = ['revision', 'description', 'checksum', 'applied_at', 'duration_ms', 'applied', 'skipped', 'drift', 'operations'] as const;
+
+function rowValues(entry: Omit<AppliedRevision, 'appliedAt'> & { appliedAt?: string }, at = new Date().toISOString()): unknown[] {
+  return [
+    entry.revision, entry.description, entry.checksum, entry.appliedAt ?? at, Math.round(entry.durationMs),
+    entry.counts.applied, entry.counts.skipped, entry.counts.drift, JSON.stringify({ how: entry.how, declared: entry.declared }),
+  ];
 }
 
 /** Ten parameters a row: 200 rows stay far below every engine's limit (SQLite's is 32766, PostgreSQL's and MySQL's 65535). */
