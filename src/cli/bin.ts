@@ -19,11 +19,6 @@ if (major < REQUIRED[0] || (major === REQUIRED[0] && minor < REQUIRED[1])) {
   // that directory cannot be written (a read-only container) it is silently not used;
   // NODE_DISABLE_COMPILE_CACHE=1 turns it off.
   (await import('node:module')).enableCompileCache?.();
-  // V8 doubles the young generation while much of what a run allocates survives a scavenge, up to
-  // 64 MB for a process that lives seconds: a run of 1000 migrations peaked at 160 MB with it, 118 MB
-  // without, and ran no slower. This process's heap only; the API leaves its host's alone. The flag
-  // is read when V8 sizes the young generation, so setting it now takes effect.
-  (await import('node:v8')).setFlagsFromString('--semi-space-growth-factor=1');
   // `idem status | head`: a reader that stops early is not an error; stop writing and keep the exit code.
   for (const stream of [process.stdout, process.stderr]) {
     stream.on('error', (error: NodeJS.ErrnoException) => {

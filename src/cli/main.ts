@@ -9,6 +9,8 @@ import type { Project } from '../api/project.ts';
 import { IdemError, isIdemError } from '../errors.ts';
 import { EXIT, exitCodeFor } from './exit-codes.ts';
 import { createOutput, type Output } from './render.ts';
+import { limitYoungGeneration } from './heap-tuning.ts';
+import { writeStderr } from './stdout-batch.ts';
 
 interface GlobalFlags {
   url?: string;
@@ -239,7 +241,7 @@ let signalsSeen = 0;
 function onSignal(signal: NodeJS.Signals): void {
   signalsSeen++;
   if (signalsSeen > 1) process.exit(EXIT.interrupted);
-  process.stderr.write(`idem: ${signal} received, stopping after the current operation (send it again to exit at once)\n`);
+  writeStderr(`idem: ${signal} received, stopping after the current operation (send it again to exit at once)\n`);
   interruption.abort(signal);
 }
 
@@ -269,7 +271,12 @@ function common(flags: GlobalFlags, out?: Output): IdemOptions {
     }
     options.wait = seconds;
   }
-  if (out) options.onEvent = (e) => out.event(e);
+  if (out) {
+    options.onEvent = (e) => {
+      if (e.event === 'begin') void limitYoungGeneration();
+      out.event(e);
+    };
+  }
   return options;
 }
 

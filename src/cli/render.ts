@@ -6,6 +6,7 @@
  */
 import { describeCause, type IdemError } from '../errors.ts';
 import type { IdemEvent } from '../runner/events.ts';
+import { writeStderr, writeStdout } from './stdout-batch.ts';
 
 export interface Output {
   event(event: IdemEvent): void;
@@ -23,8 +24,8 @@ export interface OutputOptions {
 }
 
 export function createOutput(options: OutputOptions): Output {
-  const out = options.stdout ?? ((t: string) => process.stdout.write(t));
-  const err = options.stderr ?? ((t: string) => process.stderr.write(t));
+  const out = options.stdout ?? writeStdout;
+  const err = options.stderr ?? writeStderr;
   if (options.json) {
     return {
       event: (e) => out(`${JSON.stringify(e.event === 'op' ? withDetail(e) : e)}\n`),
