@@ -25,11 +25,11 @@
  * what it meets.
  *
  * Nor is anything written while a migration has only created what it names
- * (a table, a column, an index, a key) and changed data under a condition:
- * judged again, each such operation finds what it made and skips, or its
- * condition false, as adoption judges them, since none of them changes what
- * an earlier one looks at. Any other operation may (a dropTable after an
- * addColumn on that table): before one runs, everything done so far is
+ * (a table, a column, an index, a key): judged again, each such operation
+ * finds what it made and skips, as adoption judges them, since none of them
+ * changes what an earlier one looks at. Any other operation may (a dropTable
+ * after an addColumn on that table; a guarded write after another one whose
+ * condition it makes true again): before one runs, everything done so far is
  * written, and from then on the journal is kept as above.
  */
 import type { DialectSession } from '../dialect/dialect.ts';
@@ -39,8 +39,14 @@ import type { Direction, EventSink } from './events.ts';
 
 export const PROGRESS_TABLE = 'idem_progress';
 
-/** Operations a re-run may judge again as long as only operations of these kinds ran after them. */
-const JUDGED_AGAIN_SAFELY: ReadonlySet<OperationKind> = new Set(['createTable', 'addColumn', 'createIndex', 'addUnique', 'addForeignKey', 'executeIf']);
+/**
+ * Operations a re-run may judge again as long as only operations of these
+ * kinds ran after them: each finds what it made. A data write is not one of
+ * them, guarded or not: a later write can make its condition true again (an
+ * UPDATE of every row up to id 9 whose value is not yet 'v', then an INSERT
+ * of row 5 without one; judged again, the UPDATE rewrites row 5).
+ */
+const JUDGED_AGAIN_SAFELY: ReadonlySet<OperationKind> = new Set(['createTable', 'addColumn', 'createIndex', 'addUnique', 'addForeignKey']);
 
 /** An operation an interrupted run of this migration completed: passed over, not judged again. */
 export const RESUMED: OperationResult = { outcome: 'skipped', detail: 'done by an interrupted run' };

@@ -45,14 +45,28 @@ async function withProject(engine: (typeof engines)[number], work: (p: TestProje
   }
 }
 
-/** Only creates, and writes under a condition, then throws when asked to. */
+/** Only creates, then throws when asked to. */
 const CREATING = `
 await m.createTable('t1', { id: { type: 'integer', primaryKey: true } });
 await m.addColumn('t1', 'c', { type: 'string', length: 8 });
-await m.executeIf({ description: 'row 1', condition: 'SELECT COUNT(*) = 0 FROM t1 WHERE id = 1', sql: "INSERT INTO t1 (id, c) VALUES (1, 'v1')" });
 await m.createIndex('t1', ['c']);
 if (process.env.${FAIL}) throw new Error('an outage in the middle of the migration');
 await m.addUnique('t1', ['c']);
+`;
+
+/**
+ * Guarded writes where a later one makes an earlier one's condition true
+ * again (found by the kill-and-rerun fuzz, seed 579685851): judged again
+ * after the outage, the UPDATE would rewrite row 5.
+ */
+const REWRITING = `
+await m.createTable('t1', { id: { type: 'integer', primaryKey: true }, a: { type: 'string', length: 8 } });
+await m.executeIf({ description: 'row 9', condition: 'SELECT COUNT(*) = 0 FROM t1 WHERE id = 9', sql: 'INSERT INTO t1 (id, a) VALUES (9, NULL)' });
+await m.executeIf({ description: 'a up to 9', condition: "SELECT COUNT(*) > 0 FROM t1 WHERE id <= 9 AND (a IS NULL OR a <> 'v')", sql: "UPDATE t1 SET a = 'v' WHERE id <= 9 AND (a IS NULL OR a <> 'v')" });
+await m.executeIf({ description: 'row 5', condition: 'SELECT COUNT(*) = 0 FROM t1 WHERE id = 5', sql: 'INSERT INTO t1 (id, a) VALUES (5, NULL)' });
+await m.addColumn('t1', 'b', { type: 'integer' });
+if (process.env.${FAIL}) throw new Error('an outage in the middle of the migration');
+await m.createIndex('t1', ['a']);
 `;
 
 for (const engine of engines) {
@@ -106,13 +120,26 @@ for (const engine of engines) {
       await p.write({ revision: 'r1', up: CREATING });
       const failed = await p.cli(['--json', 'up'], { env: { [FAIL]: '1' } });
       assert.notEqual(failed.code, 0, show(failed));
-      assert.deepEqual(await p.query('SELECT id, c FROM t1'), [{ id: 1, c: 'v1' }], 'the row committed with the next DDL');
       assert.deepEqual(await progressRows(p), [], 'nothing to resume: no journal row was written');
       const again = await p.cli(['--json', 'up']);
       assert.equal(again.code, 0, show(again));
       assert.equal(warnings(again, 'RESUMED').length, 0, show(again));
-      assert.deepEqual(ops(again), ['createTable skipped', 'addColumn skipped', 'executeIf skipped', 'createIndex skipped', 'addUnique applied']);
-      assert.deepEqual(await p.query('SELECT id, c FROM t1'), [{ id: 1, c: 'v1' }]);
+      assert.deepEqual(ops(again), ['createTable skipped', 'addColumn skipped', 'createIndex skipped', 'addUnique applied']);
+      assert.deepEqual(await p.recorded(), ['r1']);
+    }));
+
+    test(`${engine.name}: guarded writes are journaled: a later write that makes an earlier condition true again does not rerun it`, () => withProject(engine, async (p) => {
+      await p.write({ revision: 'r1', up: REWRITING });
+      const failed = await p.cli(['--json', 'up'], { env: { [FAIL]: '1' } });
+      assert.notEqual(failed.code, 0, show(failed));
+      const again = await p.cli(['--json', 'up']);
+      assert.equal(again.code, 0, show(again));
+      assert.equal(warnings(again, 'RESUMED').length, 1, show(again));
+      assert.deepEqual(ops(again), [
+        'createTable skipped (resumed)', 'executeIf skipped (resumed)', 'executeIf skipped (resumed)', 'executeIf skipped (resumed)',
+        'addColumn skipped', 'createIndex applied',
+      ]);
+      assert.deepEqual(await p.query('SELECT id, a FROM t1 ORDER BY id'), [{ id: 5, a: null }, { id: 9, a: 'v' }], 'as a clean run leaves them');
       assert.deepEqual(await p.recorded(), ['r1']);
     }));
 
