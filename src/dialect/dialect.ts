@@ -87,6 +87,23 @@ export interface TransactionControl {
    * or where it risks more than the latest commits (SQLite's rollback journal).
    */
   commitLazily?(): Promise<void>;
+  /**
+   * One last statement (the migration's version row) and the commit in one
+   * round trip, lazily where commitLazily() is. When the statement fails,
+   * nothing is committed and the transaction waits for rollback(). Absent
+   * where it would save nothing.
+   */
+  executeThenCommit?(sql: string, params: unknown[]): Promise<ExecResult>;
+  /**
+   * Until the transaction ends, attempt() may hold its statement and send it
+   * with a later one: the outcome of each is known before it is sent (the
+   * catalog snapshot), so only the round trips are saved. A failure then
+   * cannot be pinned on one statement: batchFailed() says so after it, and
+   * the runner runs the migration again, statements sent one at a time.
+   * Absent where statements cost no round trip or DDL commits as it goes.
+   */
+  deferStatements?(): void;
+  batchFailed?(): boolean;
   rollback(): Promise<void>;
   /**
    * Runs one statement so that its failure leaves the transaction usable

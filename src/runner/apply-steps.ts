@@ -90,9 +90,15 @@ export async function applySteps(options: ApplyOptions): Promise<StepResult[]> {
   const deferRows = session.capabilities.transactionalDdl;
   const commitWithKept = async (transactions: TransactionControl, row?: VersionRow) => {
     const rows = [...(deferRows ? kept : []), ...(row ? [row] : [])];
-    if (rows.length > 0) await versions.insertMany(rows);
-    // Each migration's commit need not wait for the disk: the session waits once, before it closes.
-    await (transactions.commitLazily ? transactions.commitLazily() : transactions.commit());
+    // One row (a fresh run's every migration) goes with the COMMIT where the engine allows: one round trip fewer.
+    const commitAfter = transactions.executeThenCommit?.bind(transactions);
+    if (rows.length === 1 && commitAfter) {
+      await versions.insert(rows[0]!, commitAfter);
+    } else {
+      if (rows.length > 0) await versions.insertMany(rows);
+      // Each migration's commit need not wait for the disk: the session waits once, before it closes.
+      await (transactions.commitLazily ? transactions.commitLazily() : transactions.commit());
+    }
     kept = [];
   };
   // Once another runner may have written (the lock was taken again, a lease lost), the version table
@@ -101,6 +107,8 @@ export async function applySteps(options: ApplyOptions): Promise<StepResult[]> {
   for (const [index, file] of steps.entries()) {
     const module = modules[index]!;
     const run = (direction === 'up' ? module.up : module.down)!;
+    // Statements sent in batches (TransactionControl.deferStatements) until a batch fails; then one at a time.
+    let batching = true;
     attempts: for (let attempt = 1; ; attempt++) {
       throwIfInterrupted(options.signal, `before ${file.revision}; nothing of it ran`);
       const outside = runsOutsideTransaction(session, module);
@@ -135,6 +143,10 @@ export async function applySteps(options: ApplyOptions): Promise<StepResult[]> {
       const started = performance.now();
       const counts = emptyCounts();
       const progress = transaction ? undefined : journal?.start(file, direction, emit);
+      // A batch's statements reach the server after their operations are reported, at the latest with
+      // the COMMIT; like every operation of a transaction, they count only once it commits.
+      const batch = transaction && batching && transactions.deferStatements !== undefined;
+      if (batch) transactions.deferStatements!();
       const executor = new LiveExecutor({
         session, catalog, revision: file.revision, direction, strict: options.strict, emit, counts, declared, signal: options.signal, progress,
         ...(lookahead ? { lookahead, position: place.get(file.revision)! * POSITIONS_PER_MIGRATION } : {}),
@@ -168,6 +180,7 @@ export async function applySteps(options: ApplyOptions): Promise<StepResult[]> {
       } catch (error) {
         // Stop the migration's own code from sending more once we give up on it.
         executor.stop();
+        const batchFailed = batch && transactions.batchFailed?.() === true;
         await transactions.rollback().catch(() => undefined);
         // What was read inside the rolled-back transaction no longer holds.
         catalog.invalidate();
@@ -175,6 +188,16 @@ export async function applySteps(options: ApplyOptions): Promise<StepResult[]> {
           const lost = await recordAgain(session.transactions, versions, kept);
           kept = [];
           if (lost.length > 0) results.splice(results.length - lost.length, lost.length);
+        }
+        // Statements sent together failed, and the server does not say which: the rollback took them
+        // all; the migration runs again with each statement sent on its own, and fails (or not) there.
+        if (batchFailed) {
+          batching = false;
+          emit({
+            event: 'warning', code: 'BATCH_RETRY', revision: file.revision,
+            message: `${file.revision}: its statements, sent together, failed (${(error as Error)?.message ?? String(error)}); rolled back (the operations reported above did not happen), running it again one statement at a time`,
+          });
+          continue attempts;
         }
         // Lost a race a multi-primary cluster settled (Galera): its transaction was rolled back whole, or
         // another runner recorded it first. Run it again: the re-read above skips it if it is done now,

@@ -4,7 +4,7 @@
  * (so a later drop by name can find a key an init script named its own way).
  * Writes check that exactly one row changed, as Alembic's do.
  */
-import type { DialectSession } from '../dialect/dialect.ts';
+import type { DialectSession, ExecResult } from '../dialect/dialect.ts';
 import { IdemError } from '../errors.ts';
 import type { DeclaredConstraint } from './classify.ts';
 import type { OutcomeCounts } from './events.ts';
@@ -95,16 +95,20 @@ export class VersionTable {
   /**
    * `seq` keeps the order revisions were applied in (timestamps tie within a
    * millisecond); it is computed in the same statement, under the run lock.
+   * `send`: how the statement goes, the driver's execute() unless the caller
+   * sends it with the transaction's COMMIT.
    */
-  async insert(entry: Omit<AppliedRevision, 'appliedAt'> & { appliedAt?: string }): Promise<void> {
+  async insert(entry: Omit<AppliedRevision, 'appliedAt'> & { appliedAt?: string }, send: SendStatement = this.#execute): Promise<void> {
     const q = (name: string) => this.#session.quoteIdentifier(name);
     const sql = this.#session.bindPlaceholders(
       `INSERT INTO ${q(VERSION_TABLE)} (${ROW_COLUMNS.join(', ')}, seq) `
       + `SELECT ${ROW_COLUMNS.map(() => '?').join(', ')}, COALESCE(MAX(seq), 0) + 1 FROM ${q(VERSION_TABLE)}`,
     );
-    const result = await this.#session.driver.execute(sql, rowValues(entry));
+    const result = await send(sql, rowValues(entry));
     expectOneRow(result.rowsAffected, 'record', entry.revision);
   }
+
+  readonly #execute: SendStatement = (sql, params) => this.#session.driver.execute(sql, params);
 
   /**
    * Several rows in as few statements as the engines' parameter limits allow
@@ -166,6 +170,9 @@ export class VersionTable {
     expectOneRow(result.rowsAffected, 'remove', revision);
   }
 }
+
+/** Sends one statement and says how many rows it changed. */
+type SendStatement = (sql: string, params: unknown[]) => Promise<ExecResult>;
 
 /** A version row's columns, `seq` aside, in the order rowValues() gives their values; `revision` first. */
 const ROW_COLUMNS = ['revision', 'description', 'checksum', 'applied_at', 'duration_ms', 'applied', 'skipped', 'drift', 'operations'] as const;

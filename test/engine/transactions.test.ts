@@ -7,6 +7,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { engines } from '../engines.ts';
+import type { PostgresDriver } from '../../src/dialect/postgres/postgres-driver.ts';
+import type { IdemEvent } from '../../src/runner/events.ts';
 import { migrationSource, TestProject } from '../support/project.ts';
 
 const expected = { sqlite: [true, true], postgres: [true, false], mariadb: [false, false] } as const;
@@ -90,13 +92,148 @@ for (const engine of engines.filter((e) => e.name === 'postgres')) {
       } as typeof query;
       const result = await up({ url: p.url, dir: p.migrations });
       assert.equal(result.applied, 3);
-      const lazy = sent.flatMap((sql, i) => (sql === 'SET LOCAL synchronous_commit = off; COMMIT' ? [i] : []));
+      // Each migration's version row goes in the round trip of its lazy COMMIT.
+      const lazy = sent.flatMap((sql, i) => (/^INSERT INTO "idem_version" .*; SET LOCAL synchronous_commit = off; COMMIT$/s.test(sql) ? [i] : []));
       const flush = sent.flatMap((sql, i) => (sql === 'BEGIN; SELECT txid_current(); COMMIT' ? [i] : []));
       assert.equal(lazy.length, 3, sent.join('\n'));
       assert.equal(flush.length, 1, sent.join('\n'));
       assert.ok(flush[0]! > lazy[2]!, 'the durable commit comes after the last lazy one');
+      // Each BEGIN, with the pid the run lock checks, goes in front of its migration's DDL, sent together
+      // (no savepoint each): two round trips a migration.
+      const begins = sent.filter((sql) => /^BEGIN; SELECT pg_backend_pid\(\) AS pid; CREATE TABLE "t[abc]"/.test(sql));
+      assert.equal(begins.length, 3, sent.join('\n'));
+      assert.equal(sent.filter((sql) => sql.includes('SAVEPOINT')).length, 0, sent.join('\n'));
+      assert.equal(sent.filter((sql) => /^BEGIN\b/.test(sql)).length, 4, `no BEGIN of its own but the closing one:\n${sent.join('\n')}`);
+      assert.deepEqual((await p.query<{ revision: string; seq: number }>('SELECT revision, seq FROM idem_version ORDER BY seq')).map((r) => [r.revision, Number(r.seq)]),
+        [['a', 1], ['b', 2], ['c', 3]]);
     } finally {
       pg.Client.prototype.query = query;
+      await p.dispose();
+    }
+  });
+}
+
+/**
+ * PostgreSQL: a migration's DDL goes in one batch behind its BEGIN. When the
+ * batch fails (a table was created by someone else at that moment), the
+ * migration is rolled back and run again statement by statement, after a
+ * warning that says the operations reported before it did not happen, and
+ * ends as a re-check says.
+ */
+for (const engine of engines.filter((e) => e.name === 'postgres')) {
+  test(`${engine.name}: a migration whose batch fails is rolled back and run again statement by statement`, async () => {
+    const { default: pg } = await import('pg');
+    const { up } = await import('../../src/api/up.ts');
+    const p = await TestProject.create(engine);
+    const sent: string[] = [];
+    const query = pg.Client.prototype.query;
+    let raced = false;
+    const events: IdemEvent[] = [];
+    try {
+      await p.write({ revision: 'a', up: `await m.createTable('ta', { id: { type: 'integer', primaryKey: true } });\nawait m.addColumn('ta', 'v', { type: 'integer' });` });
+      pg.Client.prototype.query = function (this: unknown, ...args: unknown[]) {
+        const text = typeof args[0] === 'string' ? args[0] : '';
+        if (text !== '') sent.push(text);
+        const send = () => (query as (...a: unknown[]) => Promise<unknown>).apply(this, args);
+        if (raced || !text.includes('CREATE TABLE "ta"')) return send();
+        raced = true;
+        // Another session creates the table just before idem's CREATE TABLE reaches the server.
+        return p.exec('CREATE TABLE ta (id integer PRIMARY KEY)').then(send);
+      } as typeof query;
+      const result = await up({ url: p.url, dir: p.migrations, onEvent: (e) => events.push(e) });
+      assert.equal(raced, true);
+      assert.deepEqual([result.applied, result.skipped], [1, 1]);
+      // The migration's DDL went in one batch, which failed: rolled back, and run again statement by statement.
+      assert.deepEqual(events.filter((e) => e.event === 'warning').map((e) => e.event === 'warning' && e.code), ['BATCH_RETRY']);
+      assert.deepEqual(events.filter((e) => e.event === 'op' || e.event === 'warning').map((e) => (e.event === 'op' ? `${e.op} ${e.target} ${e.outcome}` : e.event)),
+        ['createTable ta applied', 'addColumn ta.v applied', 'warning', 'createTable ta skipped', 'addColumn ta.v applied'], 'the rolled-back run, the warning, then the run that committed');
+      const batch = sent.findIndex((sql) => /^BEGIN; SELECT pg_backend_pid\(\) AS pid; CREATE TABLE "ta".*; ALTER TABLE "ta" ADD COLUMN "v"/s.test(sql));
+      const single = sent.findIndex((sql) => /^SAVEPOINT idem_attempt_\d+; ALTER TABLE "ta" ADD COLUMN "v"/.test(sql));
+      const other = sent.indexOf('CREATE TABLE ta (id integer PRIMARY KEY)');
+      assert.ok(batch >= 0 && other > batch && single > other, sent.join('\n'));
+      assert.deepEqual(await p.recorded(), ['a']);
+      assert.deepEqual((await p.query<{ column_name: string }>(`SELECT column_name FROM information_schema.columns WHERE table_name = 'ta' ORDER BY ordinal_position`)).map((r) => r.column_name), ['id', 'v']);
+    } finally {
+      pg.Client.prototype.query = query;
+      await p.dispose();
+    }
+  });
+}
+
+/**
+ * PostgreSQL: a lazily begun transaction whose first statement (sent with
+ * the BEGIN) fails never got back the pid the run lock checks. The
+ * transaction may go on (after ROLLBACK TO SAVEPOINT); its pid is asked on
+ * its own before the commit, and a refused one commits nothing.
+ */
+for (const engine of engines.filter((e) => e.name === 'postgres')) {
+  test(`${engine.name}: when the statement sent with a lazy BEGIN fails, the session is checked before the commit`, async () => {
+    const p = await TestProject.create(engine);
+    const session = await p.session();
+    try {
+      const driver = session.driver as unknown as PostgresDriver;
+      const [{ pid } = { pid: 0 }] = await driver.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+      for (const refuse of [false, true]) {
+        const checked: number[] = [];
+        await driver.beginLazily((seen) => {
+          checked.push(seen);
+          if (refuse) throw new Error('refused on purpose');
+        });
+        await assert.rejects(driver.execute('SAVEPOINT s; CREATE TABLE probe (id integer); CREATE TABLE probe (id integer)'), /already exists/);
+        assert.deepEqual(checked, [], 'the pid never came back with the failed statement');
+        await driver.execute('ROLLBACK TO SAVEPOINT s; CREATE TABLE kept (id integer)');
+        if (refuse) await assert.rejects(driver.commit(), /refused on purpose/);
+        else await driver.commit();
+        assert.deepEqual(checked, [Number(pid)]);
+        assert.equal(driver.inTransaction, false);
+        assert.equal(await session.catalog.hasTable('kept'), !refuse, refuse ? 'a refused session commits nothing' : 'the transaction committed');
+        if (!refuse) await driver.execute('DROP TABLE kept');
+      }
+    } finally {
+      await session.close();
+      await p.dispose();
+    }
+  });
+}
+
+/**
+ * MySQL/MariaDB: a migration's `SET autocommit = 0` goes with its first
+ * statement, and its version row with the COMMIT and the return to
+ * autocommit: the same statements in the same order, three round trips
+ * fewer a migration. Nothing is left in an open transaction after the run.
+ */
+for (const engine of engines.filter((e) => e.name === 'mariadb')) {
+  test(`${engine.name}: a migration's transaction statements travel with its first statement and its version row`, async () => {
+    const { up } = await import('../../src/api/up.ts');
+    const p = await TestProject.create(engine);
+    // mysql2's connection class is not exported: reach its prototype through a connection.
+    const mysql = await import('mysql2/promise');
+    const probe = await mysql.createConnection(p.url.replace(/^mariadb:/, 'mysql:'));
+    const prototype = Object.getPrototypeOf((probe as unknown as { connection: object }).connection) as { query: (...args: unknown[]) => unknown };
+    await probe.end();
+    const sent: string[] = [];
+    const query = prototype.query;
+    try {
+      const table = (name: string) => `await m.createTable('${name}', { id: { type: 'integer', primaryKey: true } });`;
+      await p.write({ revision: 'a', up: table('ta') });
+      await p.write({ revision: 'b', revises: 'a', up: `${table('tb')}\nawait m.executeIf({ description: 'seed', sql: 'INSERT INTO tb (id) VALUES (1)', condition: 'SELECT COUNT(*) = 0 FROM tb' });` });
+      await p.write({ revision: 'c', revises: 'b', up: table('tc') });
+      prototype.query = function (this: unknown, ...args: unknown[]) {
+        const sql = args[0];
+        sent.push(typeof sql === 'string' ? sql : String((sql as { sql?: unknown })?.sql));
+        return query.apply(this, args);
+      };
+      const result = await up({ url: p.url, dir: p.migrations });
+      assert.equal(result.applied, 4);
+      const first = sent.filter((sql) => /^SET autocommit = 0; CREATE TABLE `t[abc]`/.test(sql));
+      const last = sent.filter((sql) => /^INSERT INTO `idem_version` .*; COMMIT; SET autocommit = 1$/s.test(sql));
+      assert.equal(first.length, 3, sent.join('\n'));
+      assert.equal(last.length, 3, sent.join('\n'));
+      assert.equal(sent.filter((sql) => /^(SET autocommit|COMMIT)\b/.test(sql) && !sql.includes('; ')).length, 0, `no transaction statement on its own:\n${sent.join('\n')}`);
+      assert.deepEqual(await p.recorded(), ['a', 'b', 'c']);
+      assert.deepEqual(await p.query('SELECT id FROM tb'), [{ id: 1 }]);
+    } finally {
+      prototype.query = query;
       await p.dispose();
     }
   });

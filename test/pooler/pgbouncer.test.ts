@@ -345,13 +345,19 @@ describe('PostgreSQL behind PgBouncer (transaction pooling)', { skip: withoutPgb
       const d = await session(forced);
       await c.lock.acquire(0);
       await d.driver.begin(); // d now has the server session c's lock lives in
-      await assert.rejects(c.transactions.begin(), (e: unknown) => {
+      // The BEGIN and its pid go with the transaction's first statement: that statement runs, then is rolled back.
+      await c.transactions.begin();
+      await assert.rejects(c.driver.execute('CREATE TABLE guard_probe (id integer)'), (e: unknown) => {
         assert.ok(e instanceof IdemError && e.code === 'CONFIG', String(e));
         assert.match(e.message, /the server session changed under idem's run lock on schema "public" \(taken by pid \d+, this transaction runs in pid \d+\)/);
         assert.match(e.hint ?? '', /remove \?pooler=session/);
         return true;
       });
       await d.driver.rollback();
+      assert.equal(c.driver.inTransaction, false);
+      const direct = await session(p.url);
+      assert.equal(await direct.catalog.hasTable('guard_probe'), false, 'the statement sent with the refused BEGIN was rolled back');
+      await direct.close();
     } finally {
       await cleanUp(p);
     }

@@ -85,6 +85,8 @@ export class MysqlDriver implements Driver {
   readonly #connection: Connection;
   /** A fatal error the connection reported while idle (the server went away); the next call fails with it. */
   #lost: Error | undefined;
+  /** Statements held by sendWithNext(), sent in front of the next one. */
+  #held: string[] = [];
 
   private constructor(connection: Connection, server: MysqlServer) {
     this.#connection = connection;
@@ -164,6 +166,22 @@ export class MysqlDriver implements Driver {
     return { rowsAffected: results.reduce<number>((sum, r) => sum + (Array.isArray(r) ? 0 : Number(r.affectedRows ?? 0)), 0) };
   }
 
+  /**
+   * Holds a statement without parameters (`SET autocommit = 0`) to go in
+   * front of the next one, in the same message: the server runs them in
+   * order and stops at the first error, as two round trips would.
+   */
+  sendWithNext(sql: string): void {
+    this.#held.push(sql);
+  }
+
+  /** Forgets the held statements; whether any was held (and so never sent). */
+  dropHeld(): boolean {
+    const held = this.#held.length > 0;
+    this.#held = [];
+    return held;
+  }
+
   /** Ends the session politely (COM_QUIT); the server releases its locks and rolls back an open transaction. */
   async close(): Promise<void> {
     try {
@@ -183,10 +201,16 @@ export class MysqlDriver implements Driver {
     if (this.#lost) {
       throw new IdemError('CONNECTION', `the connection to the server was lost: ${this.#lost.message}`, { cause: this.#lost, hint: 're-run when the server is back' });
     }
-    const [result] = await this.#connection.query(sql, params.length > 0 ? toMysql(params) : undefined);
+    // Held statements have no placeholders, so the parameters still fill the ones of `sql`, in order.
+    const held = this.#held.length;
+    const text = held === 0 ? sql : `${this.#held.join('; ')}; ${sql}`;
+    this.#held = [];
+    const [result] = await this.#connection.query(text, params.length > 0 ? toMysql(params) : undefined);
     // Several statements give an array with one entry per statement; rows are never arrays themselves.
     const multiple = Array.isArray(result) && result.length > 1 && result.every((r) => Array.isArray(r) || isHeader(r));
-    return multiple ? (result as Array<unknown[] | ResultSetHeader>) : [result as unknown[] | ResultSetHeader];
+    const results = multiple ? (result as Array<unknown[] | ResultSetHeader>) : [result as unknown[] | ResultSetHeader];
+    // The held statements' results are not the caller's.
+    return results.slice(held);
   }
 }
 

@@ -13,7 +13,8 @@
  */
 import { createHash } from 'node:crypto';
 import { IdemError } from '../../errors.ts';
-import type { Driver, LockHolder, RunLock, TransactionControl } from '../dialect.ts';
+import type { Driver, ExecResult, LockHolder, RunLock, TransactionControl } from '../dialect.ts';
+import type { MysqlDriver } from './mysql-driver.ts';
 
 /** Longer names are an error on MySQL 5.7+ (ER_USER_LOCK_WRONG_NAME). */
 const MAX_LOCK_NAME = 64;
@@ -114,32 +115,46 @@ export class MysqlRunLock implements RunLock {
  * is left in an open transaction.
  */
 export class MysqlTransactions implements TransactionControl {
-  readonly #driver: Driver;
+  readonly #driver: MysqlDriver;
   /** The open transaction holds kept migrations' version rows (keep()). */
   #kept = false;
 
-  constructor(driver: Driver) {
+  constructor(driver: MysqlDriver) {
     this.#driver = driver;
   }
 
+  /** `SET autocommit = 0` goes with the migration's first statement: one round trip fewer. */
   async begin(): Promise<void> {
     if (this.#kept) return;
-    await this.#driver.execute('SET autocommit = 0');
+    this.#driver.sendWithNext('SET autocommit = 0');
   }
 
   async commit(): Promise<void> {
     this.#kept = false;
-    await this.#driver.execute('COMMIT');
-    await this.#driver.execute('SET autocommit = 1');
+    // Nothing was sent since begin(): autocommit never went off, and there is nothing to commit.
+    if (this.#driver.dropHeld()) return;
+    await this.#driver.execute('COMMIT; SET autocommit = 1');
+  }
+
+  /**
+   * The migration's last statement (its version row), the COMMIT and the
+   * return to autocommit in one round trip. When the statement fails nothing
+   * after it runs: the transaction stays open for rollback().
+   */
+  async executeThenCommit(sql: string, params: unknown[]): Promise<ExecResult> {
+    this.#kept = false;
+    // COMMIT and SET report no rows changed, so the sum is the statement's.
+    return this.#driver.execute(`${sql}; COMMIT; SET autocommit = 1`, params);
   }
 
   async rollback(): Promise<void> {
     this.#kept = false;
-    try {
-      await this.#driver.execute('ROLLBACK');
-    } finally {
-      await this.#driver.execute('SET autocommit = 1');
-    }
+    if (this.#driver.dropHeld()) return;
+    await this.#driver.execute('ROLLBACK; SET autocommit = 1').catch(async (error: unknown) => {
+      // A ROLLBACK that failed (the connection is going) still tries to leave autocommit on.
+      await this.#driver.execute('SET autocommit = 1').catch(() => undefined);
+      throw error;
+    });
   }
 
   /**

@@ -22,6 +22,10 @@
 import type { Client, ClientConfig, QueryResult } from 'pg';
 import { IdemError } from '../../errors.ts';
 import type { Driver, ExecResult } from '../dialect.ts';
+import { inlinePostgresParameters } from './postgres-placeholders.ts';
+
+/** COMMIT without waiting for the disk, for this transaction only (commitLazily). */
+const LAZY_COMMIT = 'SET LOCAL synchronous_commit = off; COMMIT';
 
 /** A server that accepts the TCP connection but never answers would otherwise hang the run. */
 const CONNECT_TIMEOUT_MS = 10_000;
@@ -69,6 +73,18 @@ export class PostgresDriver implements Driver {
   #transactionPooled = false;
   /** A commitLazily() since the last commit that waited for the disk: close() waits for it. */
   #lazyCommits = false;
+  /**
+   * A transaction begun by beginLazily() whose BEGIN is not sent yet: it
+   * goes with the transaction's first statement. The function checks the
+   * pid of the server session the BEGIN ran in (it throws to refuse it).
+   */
+  #pendingBegin: ((pid: number) => void) | undefined;
+  /** The BEGIN went with a statement that failed, so its pid never came back: checked before the commit. */
+  #uncheckedPid: ((pid: number) => void) | undefined;
+  /** Statements held by defer(), sent in front of the next one (the COMMIT, at the latest). */
+  #deferred: string[] = [];
+  /** Deferred statements failed since the transaction began: which of them is not known. */
+  #deferredFailed = false;
 
   private constructor(client: Client, label: string) {
     this.#client = client;
@@ -142,13 +158,50 @@ export class PostgresDriver implements Driver {
       throw beginError(error, this.label);
     }
     this.#inTransaction = true;
+    this.#deferredFailed = false;
     return Number(result[result.length - 1]?.rows[0]?.pid);
   }
 
-  async commit(): Promise<void> {
-    this.#inTransaction = false;
+  /**
+   * A transaction whose BEGIN (and pid check) travels with its first
+   * statement instead of a round trip of its own: a thousand migrations
+   * waited for a thousand. `checkPid` gets the pid of the server session the
+   * transaction runs in before anything else is sent; when it throws, the
+   * transaction is rolled back (the statement with it) and the error
+   * thrown. Where every transaction starts with per-transaction statements
+   * the BEGIN is sent at once, as begin() does.
+   */
+  async beginLazily(checkPid: (pid: number) => void): Promise<void> {
     this.#assertAlive();
-    await this.#client.query('COMMIT');
+    if (this.#perTransaction !== undefined) {
+      const pid = await this.begin();
+      await this.#checked(checkPid, pid);
+      return;
+    }
+    this.#pendingBegin = checkPid;
+    this.#inTransaction = true;
+    this.#deferredFailed = false;
+  }
+
+  /**
+   * Holds a statement without parameters (DDL) to send with the next one:
+   * a migration's DDL then reaches the server with its COMMIT, in one round
+   * trip. Only inside a transaction, where nothing of it is visible before
+   * the commit anyway. When they fail, the server does not say which one
+   * did: `deferredFailed` tells the caller, whose rollback undoes them all,
+   * to run them again one at a time.
+   */
+  defer(sql: string): void {
+    if (!this.#inTransaction) throw new IdemError('INTERNAL', 'a statement was deferred outside a transaction', { hint: 'this is a bug in idem: please report it' });
+    this.#deferred.push(sql);
+  }
+
+  get deferredFailed(): boolean {
+    return this.#deferredFailed;
+  }
+
+  async commit(): Promise<void> {
+    await this.#commitWith('COMMIT');
   }
 
   /**
@@ -162,15 +215,54 @@ export class PostgresDriver implements Driver {
    * https://www.postgresql.org/docs/current/wal-async-commit.html
    */
   async commitLazily(): Promise<void> {
-    this.#inTransaction = false;
+    if (await this.#commitWith(LAZY_COMMIT)) this.#lazyCommits = true;
+  }
+
+  /** Sends what the transaction holds, checks its session, then `commit`; false when nothing of it reached the server. */
+  async #commitWith(commit: string): Promise<boolean> {
     this.#assertAlive();
+    await this.#sendDeferred();
+    if (this.#endsUnsent()) return false;
+    await this.#checkPidBeforeCommit();
+    this.#inTransaction = false;
+    await this.#client.query(commit);
+    return true;
+  }
+
+  /**
+   * One last statement of the transaction (the migration's version row) and
+   * the lazy COMMIT in one round trip: its parameters are written in as
+   * literals, since only the simple protocol carries several statements.
+   * When the statement fails nothing after it runs, and the transaction
+   * stays open for the caller's rollback.
+   */
+  async executeThenCommitLazily(sql: string, params: unknown[]): Promise<ExecResult> {
+    this.#assertAlive();
+    // Deferred statements go first in the same message, unless the lazy BEGIN is still to be sent: its pid must be checked before anything commits.
+    if (this.#pendingBegin !== undefined) await this.#sendDeferred();
+    await this.#checkPidBeforeCommit();
+    const deferred = this.#takeDeferred();
+    const text = `${deferred.map((d) => `${d}; `).join('')}${inlinePostgresParameters(sql, params)}; ${LAZY_COMMIT}`;
+    let results: QueryResult[];
+    try {
+      results = (await this.#client.query(text)) as unknown as QueryResult[];
+    } catch (error) {
+      if (deferred.length > 0) this.#deferredFailed = true;
+      throw error;
+    }
+    this.#inTransaction = false;
+    this.#deferredFailed = false;
     this.#lazyCommits = true;
-    await this.#client.query('SET LOCAL synchronous_commit = off; COMMIT');
+    // The statement's result comes before SET LOCAL's and COMMIT's, whatever the deferred statements returned.
+    return { rowsAffected: results[results.length - 3]?.rowCount ?? 0 };
   }
 
   async rollback(): Promise<void> {
-    this.#inTransaction = false;
     this.#assertAlive();
+    this.#uncheckedPid = undefined;
+    this.#deferred = [];
+    if (this.#endsUnsent()) return;
+    this.#inTransaction = false;
     await this.#client.query('ROLLBACK');
   }
 
@@ -192,12 +284,16 @@ export class PostgresDriver implements Driver {
   async queryPrepared<Row = Record<string, unknown>>(name: string, sql: string, params: unknown[]): Promise<Row[]> {
     if (this.#transactionPooled) return this.query<Row>(sql, params);
     this.#assertAlive();
+    await this.#sendDeferred();
+    await this.#sendPendingBegin();
     const result = (await this.#client.query({ name, text: sql, values: params })) as unknown as QueryResult;
     return (result.rows ?? []) as Row[];
   }
 
   async queryArrays(sql: string, params: unknown[] = []): Promise<unknown[][]> {
     this.#assertAlive();
+    await this.#sendDeferred();
+    await this.#sendPendingBegin();
     // rowMode 'array' keeps columns that share a name (`SELECT 1, 2`: both `?column?`).
     // https://node-postgres.com/features/queries#row-mode
     const result = await this.#inOwnTransaction(async () =>
@@ -214,6 +310,7 @@ export class PostgresDriver implements Driver {
 
   async close(): Promise<void> {
     if (this.#closed) return;
+    this.#endsUnsent();
     // A transaction that takes an id and commits as the session's synchronous_commit says waits
     // for the WAL up to its commit record, which holds every earlier lazy commit. Best effort: a
     // connection already lost cannot be asked, and the server writes the WAL out within moments anyway.
@@ -228,9 +325,95 @@ export class PostgresDriver implements Driver {
 
   async #send(sql: string, params: unknown[]): Promise<QueryResult | QueryResult[]> {
     this.#assertAlive();
+    await this.#sendDeferred();
+    if (this.#pendingBegin !== undefined && params.length === 0) return this.#sendWithBegin(sql, this.#pendingBegin);
+    await this.#sendPendingBegin();
     // An empty parameter list keeps pg on the simple protocol, which allows several statements in one string.
     return this.#inOwnTransaction(async () =>
       (await this.#client.query(sql, params.length > 0 ? params : undefined)) as unknown as QueryResult | QueryResult[]);
+  }
+
+  /** The lazy BEGIN and its pid in front of the transaction's first statement, in one simple-protocol message. */
+  async #sendWithBegin(sql: string, checkPid: (pid: number) => void): Promise<QueryResult | QueryResult[]> {
+    this.#pendingBegin = undefined;
+    let results: QueryResult[];
+    try {
+      results = (await this.#client.query(`BEGIN; SELECT pg_backend_pid() AS pid; ${sql}`)) as unknown as QueryResult[];
+    } catch (error) {
+      // The BEGIN ran unless it was itself refused (a pooler in statement mode): the failed statement's
+      // transaction stays open for the caller's ROLLBACK TO SAVEPOINT or ROLLBACK, and its pid is asked before any commit.
+      const refused = beginError(error, this.label);
+      if (refused !== error) {
+        this.#inTransaction = false;
+        throw refused;
+      }
+      this.#uncheckedPid = checkPid;
+      throw error;
+    }
+    await this.#checked(checkPid, Number(results[1]?.rows[0]?.pid));
+    const own = results.slice(2);
+    return own.length === 1 ? own[0]! : own;
+  }
+
+  /**
+   * The deferred statements, in one message of their own (behind the lazy
+   * BEGIN when it is still to be sent), before any other statement: what
+   * follows, a catalog read above all, must see what they did.
+   */
+  async #sendDeferred(): Promise<void> {
+    const deferred = this.#takeDeferred();
+    if (deferred.length === 0) return;
+    const text = deferred.join('; ');
+    try {
+      if (this.#pendingBegin !== undefined) await this.#sendWithBegin(text, this.#pendingBegin);
+      else await this.#client.query(text);
+    } catch (error) {
+      this.#deferredFailed = true;
+      throw error;
+    }
+  }
+
+  #takeDeferred(): string[] {
+    const deferred = this.#deferred;
+    this.#deferred = [];
+    return deferred;
+  }
+
+  /** The lazy BEGIN on its own: the next statement has parameters, or reads through a prepared statement. */
+  async #sendPendingBegin(): Promise<void> {
+    const checkPid = this.#pendingBegin;
+    if (checkPid === undefined) return;
+    this.#pendingBegin = undefined;
+    this.#inTransaction = false;
+    await this.#checked(checkPid, await this.begin());
+  }
+
+  /** The pid of a lazily begun transaction whose first statement failed, asked now that the transaction may commit. */
+  async #checkPidBeforeCommit(): Promise<void> {
+    const checkPid = this.#uncheckedPid;
+    if (checkPid === undefined) return;
+    this.#uncheckedPid = undefined;
+    const [row] = (await this.#client.query('SELECT pg_backend_pid() AS pid')).rows as { pid: number }[];
+    await this.#checked(checkPid, Number(row?.pid));
+  }
+
+  /** Runs the check; a refused session's transaction is rolled back before the check's error is thrown. */
+  async #checked(checkPid: (pid: number) => void, pid: number): Promise<void> {
+    try {
+      checkPid(pid);
+    } catch (error) {
+      this.#inTransaction = false;
+      await this.#client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** Ends a lazily begun transaction that never sent its BEGIN: nothing to commit or roll back. */
+  #endsUnsent(): boolean {
+    if (this.#pendingBegin === undefined) return false;
+    this.#pendingBegin = undefined;
+    this.#inTransaction = false;
+    return true;
   }
 
   /** `send` as is, or, with per-transaction statements and no transaction open, in a transaction of its own. */

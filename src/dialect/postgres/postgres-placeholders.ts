@@ -9,7 +9,8 @@
  * operator `?` cannot be told from a placeholder; write `doc ?| array[?]` (does
  * any of these keys exist) instead: https://www.postgresql.org/docs/current/functions-json.html#FUNCTIONS-JSONB-OP-TABLE
  */
-import { lexPostgres } from './postgres-lexer.ts';
+import { IdemError } from '../../errors.ts';
+import { lexPostgres, type PgToken } from './postgres-lexer.ts';
 
 export function bindPostgresPlaceholders(sql: string): string {
   if (!sql.includes('?')) return sql;
@@ -34,4 +35,39 @@ export function bindPostgresPlaceholders(sql: string): string {
     }
   }
   return out;
+}
+
+/**
+ * The statement with its $n parameters written in as literals, for the one
+ * place a statement must share a round trip with others (the version row
+ * sent with its COMMIT): several statements go in one message only on the
+ * simple protocol, which carries no parameters. Only the values idem itself
+ * writes are accepted: strings, finite numbers, booleans and null.
+ */
+export function inlinePostgresParameters(sql: string, params: readonly unknown[]): string {
+  if (params.length === 0) return sql;
+  // The same statement (the version row) comes once a migration: lexed once (20 ms of a 1000-migration run).
+  if (lexed?.sql !== sql) lexed = { sql, tokens: lexPostgres(sql) };
+  return lexed.tokens.map((token) => (token.kind === 'param' ? postgresLiteral(params[Number(token.text.slice(1)) - 1], token.text) : token.text)).join('');
+}
+
+let lexed: { sql: string; tokens: PgToken[] } | undefined;
+
+/**
+ * A string constant that reads the same whatever standard_conforming_strings
+ * says: with a backslash in it, the escape form E'…' with backslashes
+ * doubled; quotes are doubled in both forms.
+ * https://www.postgresql.org/docs/current/sql-syntax-lexical.html#SQL-SYNTAX-STRINGS-ESCAPE
+ */
+function postgresLiteral(value: unknown, param: string): string {
+  if (value === null) return 'NULL';
+  if (typeof value === 'boolean') return value ? 'TRUE' : 'FALSE';
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  if (typeof value === 'string' && !value.includes('\u0000')) {
+    const quoted = `'${value.replaceAll("'", "''")}'`;
+    return value.includes('\\') ? `E${quoted.replaceAll('\\', '\\\\')}` : quoted;
+  }
+  throw new IdemError('INTERNAL', `parameter ${param} cannot be written as a literal (${typeof value})`, {
+    hint: 'this is a bug in idem: please report it with the command that failed',
+  });
 }
