@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startCounting } from './count/counting.ts';
 import { countStatements, timeByKind, type SentStatement } from './count/statements.ts';
-import { serverProblem, serverUrlsFromEnv, type ServerUrls } from './databases.ts';
+import { dropDeferred, serverProblem, serverUrlsFromEnv, type ServerUrls } from './databases.ts';
 import { measureFleet } from './fleet.ts';
 import { describeMachine } from './machine.ts';
 import { peakMemoryAvailable, RunTimedOut, stopRunningProcesses } from './measure.ts';
@@ -295,6 +295,7 @@ async function main(): Promise<number> {
     }
   }
 
+  for (const error of await dropDeferred()) log(`could not drop a scratch database: ${error}`);
   const finished = new Date();
   const results: BenchResults = {
     startedAt: started.toISOString(),
@@ -333,8 +334,13 @@ function catalogQueryTexts(statements: SentStatement[]): Array<{ sql: string; co
 
 process.on('SIGINT', () => {
   stopRunningProcesses();
-  process.stderr.write('\ninterrupted: scratch databases named idem_bench_* may be left on the servers\n');
+  process.stderr.write('\ninterrupted: scratch databases named idem_bench_* are left on the servers (a run drops them only at its end)\n');
   process.exit(130);
 });
 
-process.exitCode = await main();
+try {
+  process.exitCode = await main();
+} finally {
+  // A run that failed still drops what it made.
+  for (const error of await dropDeferred()) log(`could not drop a scratch database: ${error}`);
+}
