@@ -219,6 +219,16 @@ export interface DialectSession {
    */
   isRaceError?(error: unknown): boolean;
   /**
+   * Runs one of idem's own reads (the catalog, the version table, the
+   * journal), again where the engine aborts a read sent on its own for a
+   * reason that passes: on a Galera node, a DDL statement replicated from
+   * another node aborts whatever holds a metadata lock it needs. A read
+   * inside a migration's transaction runs once: its failure took the
+   * transaction with it, and the migration is what runs again
+   * (isRaceError). Absent where a read fails only for good.
+   */
+  retryRead?<T>(read: () => Promise<T>): Promise<T>;
+  /**
    * Whether another connection changed the database since the last call
    * (the first call answers false). Engines whose run lock spans the whole
    * run can always answer false; SQLite's lock is re-taken between migrations,

@@ -36,6 +36,7 @@ import type { DialectSession } from '../dialect/dialect.ts';
 import type { OperationResult } from '../plan/migration-context.ts';
 import type { OperationKind } from '../plan/operations.ts';
 import type { Direction, EventSink } from './events.ts';
+import { queryOwnTable } from './own-reads.ts';
 
 export const PROGRESS_TABLE = 'idem_progress';
 
@@ -101,7 +102,8 @@ export class ProgressJournal {
       this.#tableExists = true;
       return;
     }
-    const rows = await this.#session.driver.query<Record<string, unknown>>(
+    const rows = await queryOwnTable<Record<string, unknown>>(
+      this.#session,
       `SELECT revision, direction, checksum, done, updated_at FROM ${this.#session.quoteIdentifier(PROGRESS_TABLE)} ORDER BY updated_at`,
     );
     this.#entries = new Map(rows.map((row) => {

@@ -8,6 +8,7 @@ import type { DialectSession, ExecResult } from '../dialect/dialect.ts';
 import { IdemError } from '../errors.ts';
 import type { DeclaredConstraint } from './classify.ts';
 import type { OutcomeCounts } from './events.ts';
+import { queryOwnTable } from './own-reads.ts';
 
 export const VERSION_TABLE = 'idem_version';
 
@@ -59,7 +60,7 @@ export class VersionTable {
     const sql = `SELECT revision, description, checksum, applied_at, duration_ms, applied, skipped, drift, operations FROM ${q(VERSION_TABLE)} ORDER BY seq`;
     let rows: Record<string, unknown>[];
     try {
-      rows = await this.#session.driver.query<Record<string, unknown>>(sql);
+      rows = await queryOwnTable<Record<string, unknown>>(this.#session, sql);
     } catch (error) {
       // The table exists but is not ours as this idem writes it: another tool's, or an older build's.
       throw new IdemError('VERSION_TABLE_INVALID', `the table ${VERSION_TABLE} exists but is not the version table this idem keeps`, {
@@ -89,7 +90,7 @@ export class VersionTable {
   async isRecorded(revision: string): Promise<boolean> {
     if (!(await this.exists())) return false;
     const sql = this.#session.bindPlaceholders(`SELECT 1 AS one FROM ${this.#session.quoteIdentifier(VERSION_TABLE)} WHERE revision = ?`);
-    return (await this.#session.driver.query(sql, [revision])).length > 0;
+    return (await queryOwnTable(this.#session, sql, [revision])).length > 0;
   }
 
   /**
@@ -119,7 +120,7 @@ export class VersionTable {
     // One row (each migration of a fresh run): one statement, seq computed in it.
     if (entries.length === 1) return this.insert(entries[0]!);
     const q = (name: string) => this.#session.quoteIdentifier(name);
-    const [top] = await this.#session.driver.query<{ seq: unknown }>(`SELECT COALESCE(MAX(seq), 0) AS seq FROM ${q(VERSION_TABLE)}`);
+    const [top] = await queryOwnTable<{ seq: unknown }>(this.#session, `SELECT COALESCE(MAX(seq), 0) AS seq FROM ${q(VERSION_TABLE)}`);
     let seq = Number(top?.seq ?? 0);
     const at = new Date().toISOString();
     for (let start = 0; start < entries.length; start += ROWS_PER_INSERT) {
@@ -143,7 +144,7 @@ export class VersionTable {
   async recordedChecksum(revision: string): Promise<string | undefined> {
     if (!(await this.exists())) return undefined;
     const sql = this.#session.bindPlaceholders(`SELECT checksum FROM ${this.#session.quoteIdentifier(VERSION_TABLE)} WHERE revision = ?`);
-    const [row] = await this.#session.driver.query<{ checksum: unknown }>(sql, [revision]);
+    const [row] = await queryOwnTable<{ checksum: unknown }>(this.#session, sql, [revision]);
     return row === undefined ? undefined : String(row.checksum);
   }
 

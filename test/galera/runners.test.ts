@@ -16,6 +16,7 @@ import { after, before, describe, test } from 'node:test';
 import { openSession } from '../../src/dialect/connect.ts';
 import { parseConnectionUrl } from '../../src/dialect/connection-url.ts';
 import { EXIT } from '../../src/cli/exit-codes.ts';
+import { mysqlErrno } from '../../src/dialect/mysql/mysql-galera-races.ts';
 import { VERSION_TABLE } from '../../src/runner/version-table.ts';
 import { GaleraCluster, galeraMissing } from '../support/galera.ts';
 import { assertConverged, migrationsRun, NODES, REVISIONS, showRuns, startRunner, writeGaleraProject } from '../support/galera-runs.ts';
@@ -55,6 +56,41 @@ describe('MariaDB Galera: runners on every node', { skip: galeraMissing() }, () 
       }
     });
   }
+
+  test('galera: a read of idem\'s own aborted by DDL replicated from another node runs again; inside a migration\'s transaction it runs once', async () => {
+    const db = await cluster.createDatabase();
+    const reader = await openSession(parseConnectionUrl(cluster.url(1, db.name)), [VERSION_TABLE]);
+    try {
+      await cluster.query(2, 'CREATE TABLE t (id int PRIMARY KEY)', [], db.name);
+      await cluster.query(2, 'INSERT INTO t VALUES (1)', [], db.name);
+      let attempts = 0;
+      // SLEEP keeps the read's metadata lock on t until node 2's ALTER arrives on node 1 and aborts it (1213).
+      const slowRead = () => {
+        attempts++;
+        return reader.driver.query<{ id: number }>('SELECT SLEEP(2) AS slept, id FROM t');
+      };
+      const alterWhileReading = async (column: string) => {
+        await waitUntil(async () => Number((await cluster.query<{ n: number }>(1,
+          "SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE INFO LIKE 'SELECT SLEEP(2)%'"))[0]?.n) === 1);
+        await cluster.query(2, `ALTER TABLE t ADD COLUMN ${column} int`, [], db.name);
+      };
+
+      const [alone] = await Promise.all([reader.retryRead!(slowRead), alterWhileReading('a')]);
+      assert.deepEqual(alone.map((row) => Number(row.id)), [1]);
+      assert.equal(attempts, 2, 'aborted once, then answered');
+
+      attempts = 0;
+      await reader.transactions.begin();
+      const [inside] = await Promise.allSettled([reader.retryRead!(slowRead), alterWhileReading('b')]);
+      assert.equal(inside.status, 'rejected');
+      assert.equal(mysqlErrno((inside as PromiseRejectedResult).reason), 1213);
+      assert.equal(attempts, 1, 'the transaction went with the read: the migration is what runs again');
+      await reader.transactions.rollback();
+    } finally {
+      await reader.close();
+      await db.drop();
+    }
+  });
 
   test('galera: a runner killed holding the lease: others wait, see the holder, and proceed once the lease lapses', async () => {
     const db = await cluster.createDatabase();

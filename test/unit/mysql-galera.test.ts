@@ -8,12 +8,13 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { resolveConfig } from '../../src/api/config.ts';
+import type { CatalogReader } from '../../src/dialect/dialect.ts';
 import { MysqlDriver } from '../../src/dialect/mysql/mysql-driver.ts';
 import { enableCausalReads, galeraSettings, galeraWarnings } from '../../src/dialect/mysql/mysql-galera.ts';
-import { isGaleraRaceError, mysqlErrno, retryRaces } from '../../src/dialect/mysql/mysql-galera-races.ts';
+import { isGaleraRaceError, mysqlErrno, raceRetryingCatalog, retryLoneReads, retryRaces } from '../../src/dialect/mysql/mysql-galera-races.ts';
 import { MysqlLeaseLock } from '../../src/dialect/mysql/mysql-lease-lock.ts';
 import { LEASE_TABLE, LeaseTable } from '../../src/dialect/mysql/mysql-lease-table.ts';
-import { MysqlRunLock } from '../../src/dialect/mysql/mysql-lock.ts';
+import { MysqlRunLock, MysqlTransactions } from '../../src/dialect/mysql/mysql-lock.ts';
 import { openMysqlSession } from '../../src/dialect/mysql/mysql-session.ts';
 import { IdemError } from '../../src/errors.ts';
 import { MARIADB_URL, withoutMariadb } from '../support/servers.ts';
@@ -77,6 +78,52 @@ describe('Galera races', () => {
     calls = 0;
     await assert.rejects(retryRaces(async () => { calls++; throw mysqlError(1146); }), { errno: 1146 });
     assert.equal(calls, 1);
+  });
+
+  it('idem\'s own reads run again when the cluster aborted them, except inside a migration\'s transaction', async () => {
+    const driver = {
+      sendWithNext: () => undefined,
+      dropHeld: () => false,
+      execute: async (sql: string) => { if (sql.startsWith('FAIL')) throw mysqlError(1062); return { rowsAffected: 1 }; },
+    } as unknown as MysqlDriver;
+    const transactions = new MysqlTransactions(driver);
+    let calls = 0;
+    const flaky: CatalogReader = {
+      hasTable: async () => { if (++calls < 3) throw mysqlError(1213); return true; },
+      readAll: async () => { calls++; throw mysqlError(1047); },
+      readTables: async () => { calls++; throw mysqlError(1146); },
+    };
+    const catalog = raceRetryingCatalog(flaky, retryLoneReads(transactions));
+
+    assert.equal(await catalog.hasTable('idem_version'), true);
+    assert.equal(calls, 3, 'two aborted reads, then the answer');
+    calls = 0;
+    await assert.rejects(catalog.readTables(['t']), { errno: 1146 });
+    assert.equal(calls, 1, 'an error that is not a race is not retried');
+
+    // From begin() to the end of the transaction a read belongs to it: once, whatever it meets.
+    await transactions.begin();
+    assert.equal(transactions.open, true);
+    calls = 0;
+    await assert.rejects(catalog.hasTable('t'), { errno: 1213 });
+    await assert.rejects(catalog.readAll(), { errno: 1047 });
+    assert.equal(calls, 2);
+    await assert.rejects(transactions.executeThenCommit('FAIL', []), { errno: 1062 });
+    assert.equal(transactions.open, true, 'a version row that failed leaves the transaction for rollback()');
+    await transactions.rollback();
+    assert.equal(transactions.open, false);
+    await transactions.begin();
+    await transactions.keep();
+    await transactions.begin();
+    assert.equal(transactions.open, true, 'a kept transaction is still open');
+    await transactions.executeThenCommit('INSERT', []);
+    assert.equal(transactions.open, false);
+    await transactions.begin();
+    await transactions.commit();
+    assert.equal(transactions.open, false);
+    calls = 0;
+    assert.equal(await catalog.hasTable('t'), true);
+    assert.equal(calls, 3);
   });
 });
 

@@ -18,6 +18,7 @@
  * https://mariadb.com/kb/en/mariadb-error-codes/
  */
 import { IdemError } from '../../errors.ts';
+import type { CatalogReader } from '../dialect.ts';
 
 export const ER_DUP_ENTRY = 1062;
 const ROLLED_BACK_BY_CLUSTER = new Set([1213, 1047]);
@@ -63,4 +64,26 @@ export async function retryRaces<T>(work: () => Promise<T>, attempts = RACE_ATTE
 export function raceBackoffMs(attempt: number): number {
   const base = 50 * 2 ** (attempt - 1);
   return base + Math.floor(Math.random() * base);
+}
+
+/**
+ * The catalog with every read passed through `retryRead`
+ * (DialectSession.retryRead): information_schema opens every table of the
+ * schema, so any DDL replicated meanwhile (another runner creating idem's
+ * lease table, say) can abort it.
+ */
+export function raceRetryingCatalog(catalog: CatalogReader, retryRead: <T>(read: () => Promise<T>) => Promise<T>): CatalogReader {
+  return {
+    readAll: () => retryRead(() => catalog.readAll()),
+    readTables: (names) => retryRead(() => catalog.readTables(names)),
+    hasTable: (name) => retryRead(() => catalog.hasTable(name)),
+  };
+}
+
+/**
+ * DialectSession.retryRead for a Galera node: a read sent on its own runs
+ * again through retryRaces; one inside a migration's transaction runs once.
+ */
+export function retryLoneReads(transactions: { readonly open: boolean }): <T>(read: () => Promise<T>) => Promise<T> {
+  return (read) => (transactions.open ? read() : retryRaces(read));
 }

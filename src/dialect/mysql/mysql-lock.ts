@@ -118,6 +118,8 @@ export class MysqlTransactions implements TransactionControl {
   readonly #driver: MysqlDriver;
   /** The open transaction holds kept migrations' version rows (keep()). */
   #kept = false;
+  /** From begin() to its commit or rollback, whether or not the server has seen a statement of it yet. */
+  #open = false;
 
   constructor(driver: MysqlDriver) {
     this.#driver = driver;
@@ -125,12 +127,19 @@ export class MysqlTransactions implements TransactionControl {
 
   /** `SET autocommit = 0` goes with the migration's first statement: one round trip fewer. */
   async begin(): Promise<void> {
+    this.#open = true;
     if (this.#kept) return;
     this.#driver.sendWithNext('SET autocommit = 0');
   }
 
+  /** Whether a migration's transaction is open: a statement sent now belongs to it and is not alone. */
+  get open(): boolean {
+    return this.#open;
+  }
+
   async commit(): Promise<void> {
     this.#kept = false;
+    this.#open = false;
     // Nothing was sent since begin(): autocommit never went off, and there is nothing to commit.
     if (this.#driver.dropHeld()) return;
     await this.#driver.execute('COMMIT; SET autocommit = 1');
@@ -144,11 +153,14 @@ export class MysqlTransactions implements TransactionControl {
   async executeThenCommit(sql: string, params: unknown[]): Promise<ExecResult> {
     this.#kept = false;
     // COMMIT and SET report no rows changed, so the sum is the statement's.
-    return this.#driver.execute(`${sql}; COMMIT; SET autocommit = 1`, params);
+    const result = await this.#driver.execute(`${sql}; COMMIT; SET autocommit = 1`, params);
+    this.#open = false;
+    return result;
   }
 
   async rollback(): Promise<void> {
     this.#kept = false;
+    this.#open = false;
     if (this.#driver.dropHeld()) return;
     await this.#driver.execute('ROLLBACK; SET autocommit = 1').catch(async (error: unknown) => {
       // A ROLLBACK that failed (the connection is going) still tries to leave autocommit on.

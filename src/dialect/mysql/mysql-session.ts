@@ -12,7 +12,7 @@ import { MysqlCatalogReader } from './mysql-catalog.ts';
 import { MysqlDdlCompiler } from './mysql-ddl.ts';
 import { MysqlDriver } from './mysql-driver.ts';
 import { enableCausalReads, galeraSettings, galeraWarnings, type GaleraSettings } from './mysql-galera.ts';
-import { isGaleraRaceError } from './mysql-galera-races.ts';
+import { isGaleraRaceError, raceRetryingCatalog, retryLoneReads } from './mysql-galera-races.ts';
 import { MysqlLeaseLock } from './mysql-lease-lock.ts';
 import { LEASE_TABLE } from './mysql-lease-table.ts';
 import { MysqlRunLock, MysqlTransactions } from './mysql-lock.ts';
@@ -57,6 +57,10 @@ export async function openMysqlSession(
     throw error;
   }
   let baseline = true;
+  const transactions = new MysqlTransactions(driver);
+  // The lease table is idem's on every MySQL-family database, like the version table.
+  const catalog = new MysqlCatalogReader(driver, types, { database, flavor, excludeTables: [...idemTables, LEASE_TABLE] });
+  const retryRead = retryLoneReads(transactions);
   return {
     dialect: 'mysql',
     capabilities: { transactionalDdl: false, optionalTransactions: false, maxIdentifierLength: 64 },
@@ -64,15 +68,14 @@ export async function openMysqlSession(
     types,
     conventions: mysqlConventions,
     galera,
-    // The lease table is idem's on every MySQL-family database, like the version table.
-    catalog: new MysqlCatalogReader(driver, types, { database, flavor, excludeTables: [...idemTables, LEASE_TABLE] }),
+    catalog: galera ? raceRetryingCatalog(catalog, retryRead) : catalog,
     ddl: new MysqlDdlCompiler(types),
     lock,
-    transactions: new MysqlTransactions(driver),
+    transactions,
     quoteIdentifier: quoteMysqlIdentifier,
     bindPlaceholders: (sql) => sql, // `?` is mysql2's placeholder too
     isAlreadyExistsError: isMysqlAlreadyExistsError,
-    ...(galera ? { isRaceError: isGaleraRaceError } : {}),
+    ...(galera ? { isRaceError: isGaleraRaceError, retryRead } : {}),
     /*
      * GET_LOCK is held from the first migration to the last: no other runner
      * writes in between. A lease is renewed before each migration instead;
