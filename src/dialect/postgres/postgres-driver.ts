@@ -79,6 +79,8 @@ export class PostgresDriver implements Driver {
    * pid of the server session the BEGIN ran in (it throws to refuse it).
    */
   #pendingBegin: ((pid: number) => void) | undefined;
+  /** The pid #pendingBegin accepts, when known: the server can then check it itself (sessionCheck). */
+  #expectedPid: number | undefined;
   /** The BEGIN went with a statement that failed, so its pid never came back: checked before the commit. */
   #uncheckedPid: ((pid: number) => void) | undefined;
   /** Statements held by defer(), sent in front of the next one (the COMMIT, at the latest). */
@@ -169,9 +171,12 @@ export class PostgresDriver implements Driver {
    * transaction runs in before anything else is sent; when it throws, the
    * transaction is rolled back (the statement with it) and the error
    * thrown. Where every transaction starts with per-transaction statements
-   * the BEGIN is sent at once, as begin() does.
+   * the BEGIN is sent at once, as begin() does. `expectedPid`: the one pid
+   * `checkPid` accepts, when there is one; a transaction whose first
+   * statement is its last (executeThenCommitLazily) then goes whole in one
+   * message, the server checking the pid before the COMMIT.
    */
-  async beginLazily(checkPid: (pid: number) => void): Promise<void> {
+  async beginLazily(checkPid: (pid: number) => void, expectedPid?: number): Promise<void> {
     this.#assertAlive();
     if (this.#perTransaction !== undefined) {
       const pid = await this.begin();
@@ -179,6 +184,7 @@ export class PostgresDriver implements Driver {
       return;
     }
     this.#pendingBegin = checkPid;
+    this.#expectedPid = expectedPid;
     this.#inTransaction = true;
     this.#deferredFailed = false;
   }
@@ -238,15 +244,20 @@ export class PostgresDriver implements Driver {
    */
   async executeThenCommitLazily(sql: string, params: unknown[]): Promise<ExecResult> {
     this.#assertAlive();
-    // Deferred statements go first in the same message, unless the lazy BEGIN is still to be sent: its pid must be checked before anything commits.
-    if (this.#pendingBegin !== undefined) await this.#sendDeferred();
+    // Deferred statements go first in the same message. A lazy BEGIN still to be sent goes too where the
+    // server can check its pid before the COMMIT; otherwise the pid comes back, and is checked, first.
+    const checkPid = this.#expectedPid === undefined ? undefined : this.#pendingBegin;
+    if (checkPid === undefined && this.#pendingBegin !== undefined) await this.#sendDeferred();
     await this.#checkPidBeforeCommit();
+    const opening = checkPid === undefined ? '' : `BEGIN; ${sessionCheck(this.#expectedPid!)}; `;
+    if (checkPid !== undefined) this.#pendingBegin = undefined;
     const deferred = this.#takeDeferred();
-    const text = `${deferred.map((d) => `${d}; `).join('')}${inlinePostgresParameters(sql, params)}; ${LAZY_COMMIT}`;
+    const text = `${opening}${deferred.map((d) => `${d}; `).join('')}${inlinePostgresParameters(sql, params)}; ${LAZY_COMMIT}`;
     let results: QueryResult[];
     try {
       results = (await this.#client.query(text)) as unknown as QueryResult[];
     } catch (error) {
+      if (checkPid !== undefined) await this.#refusedInMessage(error, checkPid);
       if (deferred.length > 0) this.#deferredFailed = true;
       throw error;
     }
@@ -388,6 +399,22 @@ export class PostgresDriver implements Driver {
     await this.#checked(checkPid, await this.begin());
   }
 
+  /**
+   * A message that opened its transaction (sessionCheck) failed: a BEGIN a
+   * pooler refused, or a session the check refused, is thrown as such (the
+   * latter rolled back first); any other failure returns to the caller,
+   * whose transaction stays open for its rollback.
+   */
+  async #refusedInMessage(error: unknown, checkPid: (pid: number) => void): Promise<void> {
+    const refused = beginError(error, this.label);
+    if (refused !== error) {
+      this.#inTransaction = false;
+      throw refused;
+    }
+    const pid = SESSION_CHECK_FAILED.exec((error as Error)?.message ?? '')?.[1];
+    if (pid !== undefined) await this.#checked(checkPid, Number(pid));
+  }
+
   /** The pid of a lazily begun transaction whose first statement failed, asked now that the transaction may commit. */
   async #checkPidBeforeCommit(): Promise<void> {
     const checkPid = this.#uncheckedPid;
@@ -439,6 +466,21 @@ export class PostgresDriver implements Driver {
     }
   }
 }
+
+/**
+ * A statement that fails unless the transaction runs in server session
+ * `pid`, so that the statements after it in the same message, the COMMIT
+ * among them, do not run: a failed statement ends a simple-protocol message.
+ * The failure is a cast error (no PL/pgSQL needed) whose text carries the
+ * session's real pid, for the caller's own check to word the refusal.
+ * https://www.postgresql.org/docs/current/protocol-flow.html#PROTOCOL-FLOW-MULTI-STATEMENT
+ */
+function sessionCheck(pid: number): string {
+  return `SELECT CASE WHEN pg_backend_pid() = ${Math.trunc(pid)} THEN 0 ELSE CAST('${SESSION_CHECK} ' || pg_backend_pid() AS int) END AS session_check`;
+}
+
+const SESSION_CHECK = 'idem: the run lock is held by another server session; this one is pid';
+const SESSION_CHECK_FAILED = new RegExp(`"${SESSION_CHECK} (\\d+)"`);
 
 /**
  * One clear line per way a connection fails, with the URL's password masked.

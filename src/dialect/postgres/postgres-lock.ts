@@ -123,7 +123,7 @@ export class PostgresRunLock implements RunLock, TransactionOpener {
         + `${this.#driver.label} goes through a pooler that pools transactions, where a session lock does not hold; nothing of this migration was committed`, {
           hint: 'remove ?pooler=session from the URL (or write ?pooler=transaction): idem then takes its lock inside each migration\'s transaction',
         });
-    });
+    }, this.#held ? this.#pid : undefined);
   }
 
   #taken(pid: number): void {
