@@ -95,6 +95,17 @@ export interface TransactionControl {
    */
   executeThenCommit?(sql: string, params: unknown[]): Promise<ExecResult>;
   /**
+   * executeThenCommit(), the caller not waiting for the answer (the
+   * returned promise): the transaction counts as ended when this returns,
+   * and the next one may begin and hold statements while the server works.
+   * Nothing of it is sent before the answer has come; after a failure
+   * every statement fails with it until rollback(), which ends the failed
+   * transaction too. Only where canSendThenCommit() says so; absent where
+   * the engine cannot check the transaction's session without an answer.
+   */
+  sendThenCommit?(sql: string, params: unknown[]): Promise<ExecResult>;
+  canSendThenCommit?(): boolean;
+  /**
    * Until the transaction ends, attempt() may hold its statement and send it
    * with a later one: the outcome of each is known before it is sent (the
    * catalog snapshot), so only the round trips are saved. A failure then

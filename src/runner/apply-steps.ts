@@ -10,8 +10,9 @@ import type { MigrationFile } from '../files/migration-files.ts';
 import { loadMigration, type LoadedMigration } from '../files/migration-loader.ts';
 import { createMigrationContext } from '../plan/migration-context.ts';
 import { CatalogState } from './catalog-state.ts';
+import { CommitAhead, CommitAheadFailed } from './commit-ahead.ts';
 import type { DeclaredConstraint } from './classify.ts';
-import { emptyCounts, type Direction, type EventSink, type OutcomeCounts } from './events.ts';
+import { emptyCounts, type Direction, type EventSink, type IdemEvent, type OutcomeCounts } from './events.ts';
 import { LiveExecutor } from './live-executor.ts';
 import { RecordingExecutor } from './recording-executor.ts';
 import { throwIfInterrupted, untilInterrupted } from './interruption.ts';
@@ -53,7 +54,10 @@ export interface ApplyOptions {
 }
 
 export async function applySteps(options: ApplyOptions): Promise<StepResult[]> {
-  const { session, versions, steps, direction, emit } = options;
+  const { session, versions, steps, direction } = options;
+  // Where the engine can send a migration's COMMIT without waiting for it, the next migration runs meanwhile.
+  const ahead = new CommitAhead(options.emit);
+  const emit = ahead.emit;
   const sequence = options.reapply?.lookahead ?? steps;
   const loaded = await loadAll(sequence);
   const place = new Map(sequence.map((file, index) => [file.revision, index]));
@@ -104,118 +108,159 @@ export async function applySteps(options: ApplyOptions): Promise<StepResult[]> {
   // Once another runner may have written (the lock was taken again, a lease lost), the version table
   // read under the lock before the first migration no longer tells what is recorded.
   let othersMayHaveWritten = false;
-  for (const [index, file] of steps.entries()) {
+  // A migration whose commit sent ahead failed as a batch: it runs again, statements sent one at a time.
+  let unbatched = -1;
+  for (let index = 0; index < steps.length; index++) {
+    const file = steps[index]!;
     const module = modules[index]!;
     const run = (direction === 'up' ? module.up : module.down)!;
     // Statements sent in batches (TransactionControl.deferStatements) until a batch fails; then one at a time.
-    let batching = true;
-    attempts: for (let attempt = 1; ; attempt++) {
-      throwIfInterrupted(options.signal, `before ${file.revision}; nothing of it ran`);
-      const outside = runsOutsideTransaction(session, module);
-      const transactions = outside ? NO_TRANSACTION : session.transactions;
-      if (outside && kept.length > 0) await commitWithKept(session.transactions);
-      await transactions.begin();
-      // Another runner may have taken the lock between two migrations: what it
-      // did is re-read, never done again, and what its migrations declared (a
-      // key met under an init script's name) is known here too.
-      const changed = await session.changedByOthers();
-      othersMayHaveWritten ||= changed;
-      if (changed) {
-        catalog.invalidate();
-        for (const row of await versions.read()) for (const [key, shape] of Object.entries(row.declared)) declared.set(key, shape);
-        await journal?.load();
+    let batching = index !== unbatched;
+    try {
+      attempts: for (let attempt = 1; ; attempt++) {
+        if (options.signal?.aborted) await ahead.settle();
+        throwIfInterrupted(options.signal, `before ${file.revision}; nothing of it ran`);
+        const outside = runsOutsideTransaction(session, module);
+        const transactions = outside ? NO_TRANSACTION : session.transactions;
+        if (outside && kept.length > 0) await commitWithKept(session.transactions);
+        await transactions.begin();
+        // Another runner may have taken the lock between two migrations: what it
+        // did is re-read, never done again, and what its migrations declared (a
+        // key met under an init script's name) is known here too.
+        const changed = await session.changedByOthers();
+        othersMayHaveWritten ||= changed;
+        if (changed) {
+          catalog.invalidate();
+          for (const row of await versions.read()) for (const [key, shape] of Object.entries(row.declared)) declared.set(key, shape);
+          await journal?.load();
+        }
+        // A reapply expects the revision recorded, as `down` does; a plain `up` expects it absent. Asked
+        // only where another runner may have written since the caller read the version table under the
+        // lock (see othersMayHaveWritten), or a lost race is being retried.
+        const doneElsewhere = options.reapply
+          ? await reappliedElsewhere(versions, file, options.reapply.onlyIfChanged)
+          : othersMayHaveWritten || attempt > 1 ? await doneByAnother(versions, file.revision, direction) : undefined;
+        if (doneElsewhere !== undefined) {
+          await ahead.settle();
+          await commitWithKept(transactions);
+          emit({ event: 'warning', code: 'DONE_ELSEWHERE', revision: file.revision, message: `${file.revision} ${doneElsewhere}` });
+          break attempts;
+        }
+        // `transaction` says whether the migration's DDL rolls back with it on failure.
+        const transaction = session.capabilities.transactionalDdl && !outside;
+        const reapply = options.reapply ? { reapply: true as const } : {};
+        emit({ event: 'begin', revision: file.revision, direction, description: file.description, file: file.file, transaction, ...reapply });
+        const started = performance.now();
+        const counts = emptyCounts();
+        const progress = transaction ? undefined : journal?.start(file, direction, emit);
+        // A batch's statements reach the server after their operations are reported, at the latest with
+        // the COMMIT; like every operation of a transaction, they count only once it commits.
+        const batch = transaction && batching && transactions.deferStatements !== undefined;
+        if (batch) transactions.deferStatements!();
+        const executor = new LiveExecutor({
+          session, catalog, revision: file.revision, direction, strict: options.strict, emit, counts, declared, signal: options.signal, progress,
+          ...(lookahead ? { lookahead, position: place.get(file.revision)! * POSITIONS_PER_MIGRATION } : {}),
+        });
+        try {
+          await untilInterrupted(Promise.resolve(run(createMigrationContext(executor))), options.signal, `during ${file.revision}`);
+          // The migration before, committed ahead, is reported (or gone back to) before this one goes on.
+          await ahead.settle();
+          // What the engine defers to the end (SQLite's foreign keys) cannot have broken where nothing changed.
+          if (counts.applied > 0) await session.verifyMigration();
+          const ms = performance.now() - started;
+          await progress?.finish();
+          const row: VersionRow = {
+            revision: file.revision, description: file.description, checksum: file.checksum, durationMs: ms, counts,
+            how: 'applied', declared: executor.declaredHere, appliedAt: new Date().toISOString(),
+          };
+          // A migration that changed nothing but its version row need not commit on its own (adopting an
+          // existing schema: every operation skipped): its row is written with the next commit's.
+          const keep = transactions.keep && direction === 'up' && !options.reapply && counts.applied === 0 && index < steps.length - 1;
+          const result: StepResult = { revision: file.revision, direction, description: file.description, ms: Math.round(ms), ...counts, ...reapply };
+          const report = () => {
+            results.push(result);
+            emit({ event: 'migration', ...result });
+          };
+          // Its version row and COMMIT sent without waiting, while the next migration runs: only a fresh
+          // migration's single row, batched (a failure comes back as a batch to run again), and not the last.
+          if (!keep && batch && direction === 'up' && !options.reapply && kept.length === 0 && index < steps.length - 1
+            && session.isRaceError === undefined && transactions.sendThenCommit && transactions.canSendThenCommit?.() === true) {
+            ahead.sent(index, versions.insert(row, transactions.sendThenCommit.bind(transactions)), report);
+            break attempts;
+          }
+          if (keep) {
+            if (!deferRows) await versions.insert(row);
+            await transactions.keep!();
+            kept.push(row);
+          } else {
+            if (direction === 'down') await versions.remove(file.revision);
+            else if (options.reapply) await versions.update(row);
+            await commitWithKept(transactions, direction === 'up' && !options.reapply ? row : undefined);
+          }
+          report();
+          break attempts;
+        } catch (error) {
+          // Stop the migration's own code from sending more once we give up on it.
+          executor.stop();
+          // The failure may be the migration before's, committed ahead: that one goes first.
+          if (error instanceof CommitAheadFailed) throw error;
+          await ahead.settle();
+          const batchFailed = batch && transactions.batchFailed?.() === true;
+          await transactions.rollback().catch(() => undefined);
+          // What was read inside the rolled-back transaction no longer holds.
+          catalog.invalidate();
+          if (kept.length > 0) {
+            const lost = await recordAgain(session.transactions, versions, kept);
+            kept = [];
+            if (lost.length > 0) results.splice(results.length - lost.length, lost.length);
+          }
+          // Statements sent together failed, and the server does not say which: the rollback took them
+          // all; the migration runs again with each statement sent on its own, and fails (or not) there.
+          if (batchFailed) {
+            batching = false;
+            emit(batchRetryWarning(file, error));
+            continue attempts;
+          }
+          // Lost a race a multi-primary cluster settled (Galera): its transaction was rolled back whole, or
+          // another runner recorded it first. Run it again: the re-read above skips it if it is done now,
+          // and every operation that already holds is skipped.
+          if (attempt < RACE_ATTEMPTS && session.isRaceError?.(error)) {
+            emit({
+              event: 'warning', code: 'RACE_RETRY', revision: file.revision,
+              message: `${file.revision} lost a race with a concurrent write on the cluster (${(error as Error)?.message ?? String(error)}); running it again (attempt ${attempt + 1} of ${RACE_ATTEMPTS})`,
+            });
+            await new Promise((resolve) => setTimeout(resolve, 100 * attempt * (1 + Math.random())));
+            await journal?.load(); // the journal rows written in the rolled-back transaction are gone too
+            continue attempts; // the same migration again, from BEGIN
+          }
+          throw asMigrationError(interruptionSaysWhatHappened(error, transaction), file, results);
+        }
       }
-      // A reapply expects the revision recorded, as `down` does; a plain `up` expects it absent. Asked
-      // only where another runner may have written since the caller read the version table under the
-      // lock (see othersMayHaveWritten), or a lost race is being retried.
-      const doneElsewhere = options.reapply
-        ? await reappliedElsewhere(versions, file, options.reapply.onlyIfChanged)
-        : othersMayHaveWritten || attempt > 1 ? await doneByAnother(versions, file.revision, direction) : undefined;
-      if (doneElsewhere !== undefined) {
-        await commitWithKept(transactions);
-        emit({ event: 'warning', code: 'DONE_ELSEWHERE', revision: file.revision, message: `${file.revision} ${doneElsewhere}` });
-        break attempts;
-      }
-      // `transaction` says whether the migration's DDL rolls back with it on failure.
-      const transaction = session.capabilities.transactionalDdl && !outside;
-      const reapply = options.reapply ? { reapply: true as const } : {};
-      emit({ event: 'begin', revision: file.revision, direction, description: file.description, file: file.file, transaction, ...reapply });
-      const started = performance.now();
-      const counts = emptyCounts();
-      const progress = transaction ? undefined : journal?.start(file, direction, emit);
-      // A batch's statements reach the server after their operations are reported, at the latest with
-      // the COMMIT; like every operation of a transaction, they count only once it commits.
-      const batch = transaction && batching && transactions.deferStatements !== undefined;
-      if (batch) transactions.deferStatements!();
-      const executor = new LiveExecutor({
-        session, catalog, revision: file.revision, direction, strict: options.strict, emit, counts, declared, signal: options.signal, progress,
-        ...(lookahead ? { lookahead, position: place.get(file.revision)! * POSITIONS_PER_MIGRATION } : {}),
-      });
-      try {
-        await untilInterrupted(Promise.resolve(run(createMigrationContext(executor))), options.signal, `during ${file.revision}`);
-        // What the engine defers to the end (SQLite's foreign keys) cannot have broken where nothing changed.
-        if (counts.applied > 0) await session.verifyMigration();
-        const ms = performance.now() - started;
-        await progress?.finish();
-        const row: VersionRow = {
-          revision: file.revision, description: file.description, checksum: file.checksum, durationMs: ms, counts,
-          how: 'applied', declared: executor.declaredHere, appliedAt: new Date().toISOString(),
-        };
-        // A migration that changed nothing but its version row need not commit on its own (adopting an
-        // existing schema: every operation skipped): its row is written with the next commit's.
-        const keep = transactions.keep && direction === 'up' && !options.reapply && counts.applied === 0 && index < steps.length - 1;
-        if (keep) {
-          if (!deferRows) await versions.insert(row);
-          await transactions.keep!();
-          kept.push(row);
-        } else {
-          if (direction === 'down') await versions.remove(file.revision);
-          else if (options.reapply) await versions.update(row);
-          await commitWithKept(transactions, direction === 'up' && !options.reapply ? row : undefined);
-        }
-        const result: StepResult = { revision: file.revision, direction, description: file.description, ms: Math.round(ms), ...counts, ...reapply };
-        results.push(result);
-        emit({ event: 'migration', ...result });
-        break attempts;
-      } catch (error) {
-        // Stop the migration's own code from sending more once we give up on it.
-        executor.stop();
-        const batchFailed = batch && transactions.batchFailed?.() === true;
-        await transactions.rollback().catch(() => undefined);
-        // What was read inside the rolled-back transaction no longer holds.
-        catalog.invalidate();
-        if (kept.length > 0) {
-          const lost = await recordAgain(session.transactions, versions, kept);
-          kept = [];
-          if (lost.length > 0) results.splice(results.length - lost.length, lost.length);
-        }
-        // Statements sent together failed, and the server does not say which: the rollback took them
-        // all; the migration runs again with each statement sent on its own, and fails (or not) there.
-        if (batchFailed) {
-          batching = false;
-          emit({
-            event: 'warning', code: 'BATCH_RETRY', revision: file.revision,
-            message: `${file.revision}: its statements, sent together, failed (${(error as Error)?.message ?? String(error)}); rolled back (the operations reported above did not happen), running it again one statement at a time`,
-          });
-          continue attempts;
-        }
-        // Lost a race a multi-primary cluster settled (Galera): its transaction was rolled back whole, or
-        // another runner recorded it first. Run it again: the re-read above skips it if it is done now,
-        // and every operation that already holds is skipped.
-        if (attempt < RACE_ATTEMPTS && session.isRaceError?.(error)) {
-          emit({
-            event: 'warning', code: 'RACE_RETRY', revision: file.revision,
-            message: `${file.revision} lost a race with a concurrent write on the cluster (${(error as Error)?.message ?? String(error)}); running it again (attempt ${attempt + 1} of ${RACE_ATTEMPTS})`,
-          });
-          await new Promise((resolve) => setTimeout(resolve, 100 * attempt * (1 + Math.random())));
-          await journal?.load(); // the journal rows written in the rolled-back transaction are gone too
-          continue attempts; // the same migration again, from BEGIN
-        }
-        throw asMigrationError(interruptionSaysWhatHappened(error, transaction), file, results);
-      }
+    } catch (error) {
+      // A failure before the migration's own code ran may be the migration before's, committed ahead.
+      const aheadFailed = error instanceof CommitAheadFailed ? error : await ahead.settle().then(() => undefined, (e: unknown) => e);
+      if (!(aheadFailed instanceof CommitAheadFailed)) throw error;
+      // The migration committed ahead did not commit; nothing of this one reached the server.
+      const failed = steps[aheadFailed.index]!;
+      const batchFailed = session.transactions.batchFailed?.() === true;
+      await session.transactions.rollback().catch(() => undefined);
+      catalog.invalidate();
+      if (!batchFailed) throw asMigrationError(aheadFailed.cause, failed, results);
+      emit(batchRetryWarning(failed, aheadFailed.cause));
+      unbatched = aheadFailed.index;
+      index = aheadFailed.index - 1;
     }
   }
+  await ahead.settle();
   return results;
+}
+
+/** Statements sent together failed, and the server does not say which: the migration runs again, one at a time. */
+function batchRetryWarning(file: MigrationFile, error: unknown): IdemEvent {
+  return {
+    event: 'warning', code: 'BATCH_RETRY', revision: file.revision,
+    message: `${file.revision}: its statements, sent together, failed (${(error as Error)?.message ?? String(error)}); rolled back (the operations reported above did not happen), running it again one statement at a time`,
+  };
 }
 
 /** A version row as the run writes it: `appliedAt` is when the migration ended, whenever the row is written. */

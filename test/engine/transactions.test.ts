@@ -158,6 +158,92 @@ for (const engine of engines.filter((e) => e.name === 'postgres')) {
 }
 
 /**
+ * PostgreSQL: a migration's closing message (DDL, version row, COMMIT) is
+ * sent without waiting for the answer, and the next migration's own code
+ * runs meanwhile; nothing of it is sent before that answer, and the output
+ * keeps its order.
+ */
+for (const engine of engines.filter((e) => e.name === 'postgres')) {
+  test(`${engine.name}: the next migration runs while the server commits the one before; the output keeps its order`, async () => {
+    const { default: pg } = await import('pg');
+    const { up } = await import('../../src/api/up.ts');
+    const p = await TestProject.create(engine);
+    const query = pg.Client.prototype.query;
+    const marks: string[] = [];
+    const events: IdemEvent[] = [];
+    const probe = globalThis as { idemTestMark?: (mark: string) => void };
+    probe.idemTestMark = (mark) => marks.push(mark);
+    try {
+      await p.write({ revision: 'a', up: `await m.createTable('ta', { id: { type: 'integer', primaryKey: true } });` });
+      await p.write({ revision: 'b', revises: 'a', up: `globalThis.idemTestMark('b runs');\nawait m.createTable('tb', { id: { type: 'integer', primaryKey: true } });` });
+      pg.Client.prototype.query = function (this: unknown, ...args: unknown[]) {
+        const text = typeof args[0] === 'string' ? args[0] : '';
+        const answer = (query as (...a: unknown[]) => Promise<unknown>).apply(this, args);
+        if (/CREATE TABLE "t[ab]"/.test(text)) marks.push(`${/"t([ab])"/.exec(text)![1]} sent`);
+        if (!text.includes('CREATE TABLE "ta"')) return answer;
+        // a's answer takes a while to come back.
+        return answer.then((result) => new Promise((resolve) => setTimeout(() => {
+          marks.push('a answered');
+          resolve(result);
+        }, 200)));
+      } as typeof query;
+      const result = await up({ url: p.url, dir: p.migrations, onEvent: (e) => events.push(e) });
+      assert.equal(result.applied, 2);
+      assert.deepEqual(marks, ['a sent', 'b runs', 'a answered', 'b sent'], 'b\'s code ran before a\'s answer, and b was sent after it');
+      assert.deepEqual(events.filter((e) => e.event !== 'done').map((e) => `${e.event} ${'revision' in e ? e.revision : ''}`),
+        ['begin a', 'op a', 'migration a', 'begin b', 'op b', 'migration b']);
+      assert.deepEqual(await p.recorded(), ['a', 'b']);
+    } finally {
+      pg.Client.prototype.query = query;
+      delete probe.idemTestMark;
+      await p.dispose();
+    }
+  });
+}
+
+/**
+ * PostgreSQL: a migration committed ahead whose batch fails (a table
+ * another session created just before it reached the server) is rolled
+ * back and run again statement by statement; the migration after it, whose
+ * code ran meanwhile, sent nothing and is not reported until then.
+ */
+for (const engine of engines.filter((e) => e.name === 'postgres')) {
+  test(`${engine.name}: a migration committed ahead whose batch fails runs again; the next one waits, and is reported once`, async () => {
+    const { default: pg } = await import('pg');
+    const { up } = await import('../../src/api/up.ts');
+    const p = await TestProject.create(engine);
+    const sent: string[] = [];
+    const query = pg.Client.prototype.query;
+    let raced = false;
+    const events: IdemEvent[] = [];
+    try {
+      await p.write({ revision: 'a', up: `await m.createTable('ta', { id: { type: 'integer', primaryKey: true } });\nawait m.addColumn('ta', 'v', { type: 'integer' });` });
+      await p.write({ revision: 'b', revises: 'a', up: `await m.createTable('tb', { id: { type: 'integer', primaryKey: true } });` });
+      pg.Client.prototype.query = function (this: unknown, ...args: unknown[]) {
+        const text = typeof args[0] === 'string' ? args[0] : '';
+        if (text !== '') sent.push(text);
+        const send = () => (query as (...a: unknown[]) => Promise<unknown>).apply(this, args);
+        if (raced || !text.includes('CREATE TABLE "ta"')) return send();
+        raced = true;
+        return p.exec('CREATE TABLE ta (id integer PRIMARY KEY)').then(send);
+      } as typeof query;
+      const result = await up({ url: p.url, dir: p.migrations, onEvent: (e) => events.push(e) });
+      assert.deepEqual([result.applied, result.skipped], [2, 1]);
+      assert.deepEqual(events.filter((e) => e.event !== 'done').map((e) => (e.event === 'op' ? `${e.op} ${e.target} ${e.outcome}` : `${e.event} ${'revision' in e ? e.revision : ''}`)), [
+        'begin a', 'createTable ta applied', 'addColumn ta.v applied', 'warning a',
+        'begin a', 'createTable ta skipped', 'addColumn ta.v applied', 'migration a',
+        'begin b', 'createTable tb applied', 'migration b',
+      ]);
+      assert.equal(sent.filter((sql) => sql.includes('CREATE TABLE "tb"')).length, 1, sent.join('\n'));
+      assert.deepEqual(await p.recorded(), ['a', 'b']);
+    } finally {
+      pg.Client.prototype.query = query;
+      await p.dispose();
+    }
+  });
+}
+
+/**
  * PostgreSQL: a lazily begun transaction whose first statement (sent with
  * the BEGIN) fails never got back the pid the run lock checks. The
  * transaction may go on (after ROLLBACK TO SAVEPOINT); its pid is asked on
@@ -216,8 +302,14 @@ for (const engine of engines.filter((e) => e.name === 'postgres')) {
         driver.defer('CREATE TABLE probe (id integer)');
         const refused = expected !== Number(pid);
         const commit = driver.executeThenCommitLazily('INSERT INTO marks (n) VALUES ($1)', [expected]);
-        if (refused) await assert.rejects(commit, new RegExp(`refused pid ${pid}$`));
-        else assert.deepEqual(await commit, { rowsAffected: 1 });
+        if (refused) {
+          await assert.rejects(commit, new RegExp(`refused pid ${pid}$`));
+          // Till the caller's rollback, the session refuses to send anything more.
+          await assert.rejects(driver.query('SELECT 1'), new RegExp(`refused pid ${pid}$`));
+          await driver.rollback();
+        } else {
+          assert.deepEqual(await commit, { rowsAffected: 1 });
+        }
         assert.deepEqual(checked, refused ? [Number(pid)] : [], 'the server checked an accepted session itself');
         assert.equal(driver.inTransaction, false);
         assert.equal(await session.catalog.hasTable('probe'), !refused, refused ? 'a refused session commits nothing' : 'the transaction committed');

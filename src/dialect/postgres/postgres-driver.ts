@@ -87,6 +87,19 @@ export class PostgresDriver implements Driver {
   #deferred: string[] = [];
   /** Deferred statements failed since the transaction began: which of them is not known. */
   #deferredFailed = false;
+  /**
+   * The last transaction's closing message (sendThenCommitLazily), sent and
+   * not yet answered: every call that sends waits for it, so nothing of the
+   * next transaction reaches the server before it is known to have
+   * committed. It never rejects; a failure is kept in #failedInFlight.
+   */
+  #inFlight: Promise<void> | undefined;
+  /**
+   * That message failed: the server holds its transaction, aborted, until
+   * rollback(), and every call that sends fails with its error till then.
+   * `batch`: deferred statements went with it (batchFailed()).
+   */
+  #failedInFlight: { error: unknown; batch: boolean } | undefined;
 
   private constructor(client: Client, label: string) {
     this.#client = client;
@@ -147,7 +160,7 @@ export class PostgresDriver implements Driver {
    * default_transaction_isolation.
    */
   async begin(isolation?: 'read committed'): Promise<number> {
-    this.#assertAlive();
+    await this.#ready();
     const prelude = this.#perTransaction === undefined ? '' : `${this.#perTransaction}; `;
     const begin = isolation === undefined ? 'BEGIN' : 'BEGIN ISOLATION LEVEL READ COMMITTED';
     // No parameters: pg sends it as one simple query, several statements in one message.
@@ -203,7 +216,7 @@ export class PostgresDriver implements Driver {
   }
 
   get deferredFailed(): boolean {
-    return this.#deferredFailed;
+    return this.#deferredFailed || this.#failedInFlight?.batch === true;
   }
 
   async commit(): Promise<void> {
@@ -226,7 +239,7 @@ export class PostgresDriver implements Driver {
 
   /** Sends what the transaction holds, checks its session, then `commit`; false when nothing of it reached the server. */
   async #commitWith(commit: string): Promise<boolean> {
-    this.#assertAlive();
+    await this.#ready();
     await this.#sendDeferred();
     if (this.#endsUnsent()) return false;
     await this.#checkPidBeforeCommit();
@@ -243,36 +256,93 @@ export class PostgresDriver implements Driver {
    * stays open for the caller's rollback.
    */
   async executeThenCommitLazily(sql: string, params: unknown[]): Promise<ExecResult> {
-    this.#assertAlive();
-    // Deferred statements go first in the same message. A lazy BEGIN still to be sent goes too where the
-    // server can check its pid before the COMMIT; otherwise the pid comes back, and is checked, first.
-    const checkPid = this.#expectedPid === undefined ? undefined : this.#pendingBegin;
-    if (checkPid === undefined && this.#pendingBegin !== undefined) await this.#sendDeferred();
+    await this.#ready();
+    // A lazy BEGIN the server cannot check goes first, with the deferred statements, so its pid comes back
+    // before anything commits; so does the pid of a BEGIN that went with a statement that failed.
+    if (this.#pendingBegin !== undefined && this.#expectedPid === undefined) {
+      await this.#sendDeferred();
+      await this.#sendPendingBegin(); // nothing was deferred
+    }
     await this.#checkPidBeforeCommit();
+    return this.#close(sql, params);
+  }
+
+  /**
+   * Whether sendThenCommitLazily() can close the open transaction now: its
+   * session is checked already or can be by the server, and no closing
+   * message is still in flight.
+   */
+  get canCloseWithoutWaiting(): boolean {
+    return this.#inTransaction && this.#inFlight === undefined && this.#failedInFlight === undefined && this.#lost === undefined
+      && this.#uncheckedPid === undefined && (this.#pendingBegin === undefined || this.#expectedPid !== undefined);
+  }
+
+  /**
+   * executeThenCommitLazily(), the caller not waiting for the answer: the
+   * message is sent now and the transaction counts as ended, so the next
+   * one may begin and hold statements (beginLazily, defer) at once. The
+   * first call that sends anything waits for this answer, and fails with
+   * its error if it failed. The returned promise is the answer. A
+   * migration's own code then runs while the server commits the one before.
+   */
+  sendThenCommitLazily(sql: string, params: unknown[]): Promise<ExecResult> {
+    if (!this.canCloseWithoutWaiting) {
+      throw new IdemError('INTERNAL', 'a transaction was closed without waiting where it cannot be', { hint: 'this is a bug in idem: please report it' });
+    }
+    return this.#close(sql, params);
+  }
+
+  /**
+   * Sends the transaction's closing message, taking what the transaction
+   * holds (lazy BEGIN, deferred statements) before it returns: the next
+   * transaction's state is its own. A lazy BEGIN still unsent goes in front,
+   * with sessionCheck. The answer is tracked as #inFlight.
+   */
+  #close(sql: string, params: unknown[]): Promise<ExecResult> {
+    const checkPid = this.#pendingBegin;
     const opening = checkPid === undefined ? '' : `BEGIN; ${sessionCheck(this.#expectedPid!)}; `;
-    if (checkPid !== undefined) this.#pendingBegin = undefined;
     const deferred = this.#takeDeferred();
     const text = `${opening}${deferred.map((d) => `${d}; `).join('')}${inlinePostgresParameters(sql, params)}; ${LAZY_COMMIT}`;
-    let results: QueryResult[];
-    try {
-      results = (await this.#client.query(text)) as unknown as QueryResult[];
-    } catch (error) {
-      if (checkPid !== undefined) await this.#refusedInMessage(error, checkPid);
-      if (deferred.length > 0) this.#deferredFailed = true;
-      throw error;
-    }
+    this.#pendingBegin = undefined;
     this.#inTransaction = false;
     this.#deferredFailed = false;
-    this.#lazyCommits = true;
-    // The statement's result comes before SET LOCAL's and COMMIT's, whatever the deferred statements returned.
-    return { rowsAffected: results[results.length - 3]?.rowCount ?? 0 };
+    const answer = (this.#client.query(text) as unknown as Promise<QueryResult[]>).then((results) => {
+      this.#lazyCommits = true;
+      // The statement's result comes before SET LOCAL's and COMMIT's, whatever the deferred statements returned.
+      return { rowsAffected: results[results.length - 3]?.rowCount ?? 0 };
+    }, (error: unknown) => {
+      const reason = checkPid === undefined ? error : refusedInMessage(error, checkPid, this.label);
+      // The transaction is left on the server, aborted, for rollback(). A refusal is not the batch's doing.
+      this.#failedInFlight = { error: reason, batch: deferred.length > 0 && reason === error };
+      throw reason;
+    });
+    const answered = () => {
+      if (this.#inFlight === settled) this.#inFlight = undefined;
+    };
+    const settled: Promise<void> = answer.then(answered, answered);
+    this.#inFlight = settled;
+    return answer;
+  }
+
+  /**
+   * Waits for a closing message still in flight; after one that failed,
+   * fails with its error until rollback() ends its transaction.
+   */
+  async #ready(): Promise<void> {
+    this.#assertAlive();
+    while (this.#inFlight !== undefined) await this.#inFlight;
+    if (this.#failedInFlight !== undefined) throw this.#failedInFlight.error;
   }
 
   async rollback(): Promise<void> {
     this.#assertAlive();
+    while (this.#inFlight !== undefined) await this.#inFlight;
     this.#uncheckedPid = undefined;
     this.#deferred = [];
-    if (this.#endsUnsent()) return;
+    // A closing message that failed left its transaction open on the server, whatever began since.
+    const failed = this.#failedInFlight;
+    this.#failedInFlight = undefined;
+    if (this.#endsUnsent() && failed === undefined) return;
     this.#inTransaction = false;
     await this.#client.query('ROLLBACK');
   }
@@ -294,7 +364,7 @@ export class PostgresDriver implements Driver {
    */
   async queryPrepared<Row = Record<string, unknown>>(name: string, sql: string, params: unknown[]): Promise<Row[]> {
     if (this.#transactionPooled) return this.query<Row>(sql, params);
-    this.#assertAlive();
+    await this.#ready();
     await this.#sendDeferred();
     await this.#sendPendingBegin();
     const result = (await this.#client.query({ name, text: sql, values: params })) as unknown as QueryResult;
@@ -302,7 +372,7 @@ export class PostgresDriver implements Driver {
   }
 
   async queryArrays(sql: string, params: unknown[] = []): Promise<unknown[][]> {
-    this.#assertAlive();
+    await this.#ready();
     await this.#sendDeferred();
     await this.#sendPendingBegin();
     // rowMode 'array' keeps columns that share a name (`SELECT 1, 2`: both `?column?`).
@@ -321,6 +391,7 @@ export class PostgresDriver implements Driver {
 
   async close(): Promise<void> {
     if (this.#closed) return;
+    while (this.#inFlight !== undefined) await this.#inFlight;
     this.#endsUnsent();
     // A transaction that takes an id and commits as the session's synchronous_commit says waits
     // for the WAL up to its commit record, which holds every earlier lazy commit. Best effort: a
@@ -335,7 +406,7 @@ export class PostgresDriver implements Driver {
   }
 
   async #send(sql: string, params: unknown[]): Promise<QueryResult | QueryResult[]> {
-    this.#assertAlive();
+    await this.#ready();
     await this.#sendDeferred();
     if (this.#pendingBegin !== undefined && params.length === 0) return this.#sendWithBegin(sql, this.#pendingBegin);
     await this.#sendPendingBegin();
@@ -397,22 +468,6 @@ export class PostgresDriver implements Driver {
     this.#pendingBegin = undefined;
     this.#inTransaction = false;
     await this.#checked(checkPid, await this.begin());
-  }
-
-  /**
-   * A message that opened its transaction (sessionCheck) failed: a BEGIN a
-   * pooler refused, or a session the check refused, is thrown as such (the
-   * latter rolled back first); any other failure returns to the caller,
-   * whose transaction stays open for its rollback.
-   */
-  async #refusedInMessage(error: unknown, checkPid: (pid: number) => void): Promise<void> {
-    const refused = beginError(error, this.label);
-    if (refused !== error) {
-      this.#inTransaction = false;
-      throw refused;
-    }
-    const pid = SESSION_CHECK_FAILED.exec((error as Error)?.message ?? '')?.[1];
-    if (pid !== undefined) await this.#checked(checkPid, Number(pid));
   }
 
   /** The pid of a lazily begun transaction whose first statement failed, asked now that the transaction may commit. */
@@ -477,6 +532,24 @@ export class PostgresDriver implements Driver {
  */
 function sessionCheck(pid: number): string {
   return `SELECT CASE WHEN pg_backend_pid() = ${Math.trunc(pid)} THEN 0 ELSE CAST('${SESSION_CHECK} ' || pg_backend_pid() AS int) END AS session_check`;
+}
+
+/**
+ * Why a message that opened its transaction with sessionCheck failed: a
+ * BEGIN a pooler refused, or a session the check refused (worded by
+ * `checkPid`, which throws for it), or else the error itself.
+ */
+function refusedInMessage(error: unknown, checkPid: (pid: number) => void, label: string): unknown {
+  const refused = beginError(error, label);
+  if (refused !== error) return refused;
+  const pid = SESSION_CHECK_FAILED.exec((error as Error)?.message ?? '')?.[1];
+  if (pid === undefined) return error;
+  try {
+    checkPid(Number(pid));
+  } catch (refusal) {
+    return refusal;
+  }
+  return error;
 }
 
 const SESSION_CHECK = 'idem: the run lock is held by another server session; this one is pid';

@@ -262,6 +262,15 @@ export class PostgresTransactions implements TransactionControl {
     return this.#driver.executeThenCommitLazily(sql, params);
   }
 
+  canSendThenCommit(): boolean {
+    return this.#driver.canCloseWithoutWaiting;
+  }
+
+  sendThenCommit(sql: string, params: unknown[]): Promise<ExecResult> {
+    this.#ended();
+    return this.#driver.sendThenCommitLazily(sql, params);
+  }
+
   /**
    * Undoes everything since the last commit, kept migrations included (no
    * savepoint each: hundreds of subtransactions in one transaction slow every
