@@ -36,9 +36,50 @@ const HEADER_NAMES = new Set(['revision', 'revises', 'description']);
 const CODE_STARTS = new Set(['function', 'class']);
 
 export function readStaticHeader(text: string): StaticHeader | null {
+  const plain = readTemplateHeader(text);
+  if (plain !== null) return plain;
   const early = readHeaderTokens(text, CODE_STARTS);
   if (early !== null && early.complete) return early.header;
   return readHeaderTokens(text)?.header ?? null;
+}
+
+/**
+ * The header exactly as `idem new` writes it (migration-writer.ts), through
+ * the `export async function up(` that follows it, with string values free
+ * of escapes; CRLF line ends too. Matched from the file's first character,
+ * so nothing before it can open a comment or a string, and it ends where
+ * the lexer's early stop would (CODE_STARTS). A regular expression runs
+ * natively from the first file on, where the lexer is still interpreted
+ * code: a thousand files took 18 ms through the lexer, in a new process.
+ * Anything else (another quote style, an escape, a comment) goes to the lexer.
+ */
+const CHARS = String.raw`[^'\
+  ]*`;
+const LITERAL = `'${CHARS}'`;
+const TEMPLATE_HEADER = new RegExp(
+  String.raw`^﻿?(?:import type \{ MigrationContext \} from 'idem';?
+?
+)?`
+  + String.raw`export const revision = '(?<revision>${CHARS})';?
+`
+  + String.raw`export const revises(?:: string \| string\[\] \| null)? = (?<revises>null|${LITERAL}|\[${LITERAL}(?:, ${LITERAL})*\]);?
+`
+  + String.raw`export const description = '(?<description>${CHARS})';?
+?
+`
+  + String.raw`(?:/\*\* @param \{import\('idem'\)\.MigrationContext\} m \*/?
+)?export async function up\(`,
+);
+const QUOTED = /'([^']*)'/g;
+
+function readTemplateHeader(text: string): StaticHeader | null {
+  const groups = TEMPLATE_HEADER.exec(text)?.groups;
+  if (groups === undefined) return null;
+  return {
+    revision: groups.revision!,
+    revises: groups.revises === 'null' ? [] : [...groups.revises!.matchAll(QUOTED)].map((m) => m[1]!),
+    description: groups.description!,
+  };
 }
 
 function readHeaderTokens(text: string, stopAfter?: ReadonlySet<string>): { header: StaticHeader | null; complete: boolean } | null {

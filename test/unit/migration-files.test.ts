@@ -88,6 +88,32 @@ describe('readStaticHeader', () => {
     });
   });
 
+  test('reads the header `idem new` writes, in either language, with any parents and CRLF line ends, as the lexer does', () => {
+    const ts = (revises: string, description: string) => `import type { MigrationContext } from 'idem';\n\nexport const revision = 'r1';\n`
+      + `export const revises: string | string[] | null = ${revises};\nexport const description = ${description};\n\n`
+      + 'export async function up(m: MigrationContext): Promise<void> {\n}\n';
+    const js = (revises: string) => `export const revision = 'r1';\nexport const revises = ${revises};\nexport const description = 'd';\n\n`
+      + "/** @param {import('idem').MigrationContext} m */\nexport async function up(m) {\n}\n";
+    const cases: Array<[string, string[], string]> = [
+      [ts('null', "'add groups'"), [], 'add groups'],
+      [ts("'p1'", "''"), ['p1'], ''],
+      [ts("['p1', 'p2', 'p3']", "'merge'"), ['p1', 'p2', 'p3'], 'merge'],
+      [ts('null', String.raw`'it\'s \\ escaped'`), [], "it's \\ escaped"],
+      [js("['a', 'b']"), ['a', 'b'], 'd'],
+    ];
+    for (const [text, revises, description] of cases) {
+      const expected = { revision: 'r1', revises, description };
+      assert.deepEqual(readStaticHeader(text), expected, text);
+      assert.deepEqual(readStaticHeader(text.replace(/\n/g, '\r\n')), expected, 'CRLF');
+      // A comment in front takes it off the template's exact shape: the lexer reads the same.
+      assert.deepEqual(readStaticHeader(`// edited\n${text}`), expected, 'through the lexer');
+    }
+    // The template's shape inside a comment, or cut off before its up(), is not taken as a header.
+    assert.equal(readStaticHeader(`/*\n${ts('null', "'x'")}*/\n`), null);
+    const cut = ts('null', "'x'").replace('export async function up(m: MigrationContext): Promise<void> {\n}\n', "export const revision = 'r2';\n");
+    assert.equal(readStaticHeader(cut), null, 'a second revision after the header is not read past');
+  });
+
   test('reads JavaScript, double quotes, backticks and a single parent', () => {
     const text = 'export const revision = "abc";\nexport const revises = "parent1"\nexport const description = `hello "there"`\nexport async function up(m) {}\n';
     assert.deepEqual(readStaticHeader(text), { revision: 'abc', revises: ['parent1'], description: 'hello "there"' });
