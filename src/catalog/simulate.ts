@@ -13,7 +13,7 @@ import type { ColumnSpec } from '../plan/column-spec.ts';
 import { defaultConstraintName } from '../plan/constraint-names.ts';
 import type { Operation } from '../plan/operations.ts';
 import { declaredPrimaryKey, mergeColumnChanges, TYPE_FIELDS } from './compare-shape.ts';
-import type { CatalogColumn, CatalogIndex, CatalogTable } from './snapshot.ts';
+import type { CatalogColumn, CatalogIndex, CatalogTable, TablesByName } from './snapshot.ts';
 import { sameColumnSet } from './snapshot.ts';
 
 export type SchemaChange = Exclude<Operation, { kind: 'executeIf' | 'sql' }>;
@@ -53,7 +53,7 @@ export function simulateOperation(tables: ReadonlyMap<string, CatalogTable>, op:
  * of a thousand tables quadratic.
  */
 export function simulateChanges(
-  tables: ReadonlyMap<string, CatalogTable>, op: SchemaChange, rules: SimulationRules,
+  tables: TablesByName, op: SchemaChange, rules: SimulationRules,
 ): { changes: Map<string, CatalogTable | undefined>; exact: boolean } {
   const { types, conventions } = rules;
   const changes = new Map<string, CatalogTable | undefined>();

@@ -72,6 +72,13 @@ export interface CatalogSnapshot {
   tables: Map<string, CatalogTable>;
 }
 
+/**
+ * Tables by name. Where the holder keeps an index of the relation names in
+ * them (IndexedTables: a run's snapshot), relationNamed() answers whether a
+ * table or an index has this name without looking at every table.
+ */
+export type TablesByName = ReadonlyMap<string, CatalogTable> & { relationNamed?(name: string): boolean };
+
 export function findColumn(table: CatalogTable, name: string): CatalogColumn | undefined {
   return table.columns.find((c) => c.name === name);
 }

@@ -3,7 +3,7 @@
  * do). Engine differences are capability flags and methods here, never
  * `if (engine === ...)` in the runner.
  */
-import type { CatalogIndex, CatalogSnapshot, CatalogTable, ColumnTypeInfo } from '../catalog/snapshot.ts';
+import type { CatalogIndex, CatalogSnapshot, CatalogTable, ColumnTypeInfo, TablesByName } from '../catalog/snapshot.ts';
 import type { ColumnSpec, DefaultValue } from '../plan/column-spec.ts';
 import type { Operation } from '../plan/operations.ts';
 
@@ -162,7 +162,7 @@ export interface CatalogConventions {
    * tables. undefined where the engine's choice cannot be told without
    * reading the catalog.
    */
-  createdTable(declared: CatalogTable, schema: ReadonlyMap<string, CatalogTable>): CatalogTable | undefined;
+  createdTable(declared: CatalogTable, schema: TablesByName): CatalogTable | undefined;
   /** A table after RENAME TABLE, where the engine renames what is named after it (SQLite's autoindexes). */
   renamedTable?(table: CatalogTable, from: string): CatalogTable;
   /** The origin the catalog reports for a unique constraint idem made (addUnique, `unique: true`). */

@@ -11,6 +11,7 @@
  * the next check reads it again. This keeps the number of catalog queries
  * flat however many checks a run makes.
  */
+import { IndexedTables } from '../catalog/indexed-tables.ts';
 import { simulateChanges, type SchemaChange, type SimulationRules } from '../catalog/simulate.ts';
 import type { CatalogTable } from '../catalog/snapshot.ts';
 import type { CatalogReader } from '../dialect/dialect.ts';
@@ -18,7 +19,7 @@ import { touchedTables } from './operation-facts.ts';
 
 export class CatalogState {
   readonly #reader: CatalogReader;
-  #tables: Map<string, CatalogTable> | undefined;
+  #tables: IndexedTables | undefined;
   readonly #stale = new Set<string>();
   /** Tables whose entry is simulated since they were last read: exact for judging, without what only a read gives (SQLite's CREATE text). */
   readonly #simulated = new Set<string>();
@@ -34,7 +35,7 @@ export class CatalogState {
    */
   async load(needed?: readonly string[]): Promise<void> {
     if (!this.#tables) {
-      this.#tables = (await this.#reader.readAll()).tables;
+      this.#tables = IndexedTables.of((await this.#reader.readAll()).tables);
       this.#stale.clear();
       this.#simulated.clear();
       return;

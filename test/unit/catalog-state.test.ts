@@ -5,9 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { IndexedTables } from '../../src/catalog/indexed-tables.ts';
 import type { CatalogSnapshot, CatalogTable } from '../../src/catalog/snapshot.ts';
 import type { SimulationRules } from '../../src/catalog/simulate.ts';
 import type { CatalogReader } from '../../src/dialect/dialect.ts';
+import { postgresConventions } from '../../src/dialect/postgres/postgres-conventions.ts';
 import { sqliteConventions } from '../../src/dialect/sqlite/sqlite-conventions.ts';
 import { SqliteTypeMapper } from '../../src/dialect/sqlite/sqlite-types.ts';
 import type { Operation } from '../../src/plan/operations.ts';
@@ -125,5 +127,34 @@ describe('CatalogState', () => {
     assert.deepEqual(calls, ['all', ['a']], 'the stale table is read before simulating over the snapshot');
     assert.deepEqual(state.table('b')?.columns.map((c) => c.name), ['id', 'c']);
     assert.equal(state.table('a')?.name, 'a');
+  });
+});
+
+describe('IndexedTables', () => {
+  const withIndexes = (name: string, indexes: string[]): CatalogTable =>
+    ({ ...table(name), indexes: indexes.map((i) => ({ name: i, columns: ['id'], unique: false, origin: 'index' })) }) as CatalogTable;
+
+  test('knows every table and index name as tables are set, replaced and deleted', () => {
+    const tables = IndexedTables.of([['a', withIndexes('a', ['a_pkey', 'shared'])], ['b', withIndexes('b', ['shared'])]]);
+    for (const name of ['a', 'b', 'a_pkey', 'shared']) assert.equal(tables.relationNamed(name), true, name);
+    assert.equal(tables.relationNamed('c'), false);
+    tables.set('a', withIndexes('a', ['a_other']));
+    assert.equal(tables.relationNamed('a_pkey'), false, 'the replaced table\'s index is gone');
+    assert.equal(tables.relationNamed('shared'), true, 'still on b');
+    tables.delete('b');
+    assert.deepEqual(['a', 'a_other', 'b', 'shared'].map((n) => tables.relationNamed(n)), [true, true, false, false]);
+    tables.clear();
+    assert.equal(tables.relationNamed('a'), false);
+  });
+
+  test('PostgreSQL\'s primary key name is judged the same from the index as by looking at every table', () => {
+    const declared = { ...table('t'), primaryKey: ['id'] } as CatalogTable;
+    for (const taken of [[], ['t_pkey']]) {
+      const plain = new Map([['other', withIndexes('other', taken)]]);
+      const viaScan = postgresConventions.createdTable(declared, plain);
+      const viaIndex = postgresConventions.createdTable(declared, IndexedTables.of(plain));
+      assert.deepEqual(viaIndex, viaScan);
+      assert.equal(viaIndex === undefined, taken.length > 0, 'a taken name is left to a catalog read');
+    }
   });
 });

@@ -7,7 +7,7 @@
  * names. UNIQUE constraints are constraints; a unique index is an index.
  * https://www.postgresql.org/docs/current/sql-createtable.html
  */
-import type { CatalogTable } from '../../catalog/snapshot.ts';
+import type { TablesByName } from '../../catalog/snapshot.ts';
 import type { CatalogConventions } from '../dialect.ts';
 
 const MAX_NAME_BYTES = 63;
@@ -29,7 +29,8 @@ export const postgresConventions: CatalogConventions = {
 };
 
 /** Tables and indexes share one namespace of relations in a schema. */
-function relationNameTaken(name: string, schema: ReadonlyMap<string, CatalogTable>): boolean {
+function relationNameTaken(name: string, schema: TablesByName): boolean {
+  if (schema.relationNamed) return schema.relationNamed(name);
   for (const table of schema.values()) {
     if (table.name === name || table.indexes.some((i) => i.name === name)) return true;
   }
