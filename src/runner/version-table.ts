@@ -5,7 +5,7 @@
  * Writes check that exactly one row changed, as Alembic's do.
  */
 import type { DialectSession, ExecResult } from '../dialect/dialect.ts';
-import { IdemError } from '../errors.ts';
+import { IdemError, isIdemError } from '../errors.ts';
 import type { DeclaredConstraint } from './classify.ts';
 import type { OutcomeCounts } from './events.ts';
 import { queryOwnTable } from './own-reads.ts';
@@ -62,6 +62,8 @@ export class VersionTable {
     try {
       rows = await queryOwnTable<Record<string, unknown>>(this.#session, sql);
     } catch (error) {
+      // A lost connection, or a read a cluster aborted more often than it is retried, says so itself.
+      if (isIdemError(error) || this.#session.isRaceError?.(error)) throw error;
       // The table exists but is not ours as this idem writes it: another tool's, or an older build's.
       throw new IdemError('VERSION_TABLE_INVALID', `the table ${VERSION_TABLE} exists but is not the version table this idem keeps`, {
         sql, cause: error,
