@@ -11,6 +11,42 @@ import type { PostgresDriver } from '../../src/dialect/postgres/postgres-driver.
 import type { IdemEvent } from '../../src/runner/events.ts';
 import { migrationSource, TestProject } from '../support/project.ts';
 
+interface PgWatch {
+  /** Every text pg was asked to send, in order. */
+  sent: string[];
+  restore(): void;
+}
+
+/**
+ * Watches what pg sends, until restore(): `around(text, send)` decides how
+ * each query goes (sent as it is by default), so a test can act just
+ * before a statement reaches the server or delay its answer.
+ */
+async function watchPg(around: (text: string, send: () => Promise<unknown>) => Promise<unknown> = (_text, send) => send()): Promise<PgWatch> {
+  const { default: pg } = await import('pg');
+  const query = pg.Client.prototype.query;
+  const sent: string[] = [];
+  pg.Client.prototype.query = function (this: unknown, ...args: unknown[]) {
+    const text = typeof args[0] === 'string' ? args[0] : '';
+    if (text !== '') sent.push(text);
+    return around(text, () => (query as (...a: unknown[]) => Promise<unknown>).apply(this, args));
+  } as typeof query;
+  return { sent, restore: () => { pg.Client.prototype.query = query; } };
+}
+
+/** Another session runs `sql` just before the first text containing `trigger` reaches the server. */
+function raceOnce(p: TestProject, trigger: string, sql: string) {
+  let raced = false;
+  return {
+    raced: () => raced,
+    around: (text: string, send: () => Promise<unknown>): Promise<unknown> => {
+      if (raced || !text.includes(trigger)) return send();
+      raced = true;
+      return p.exec(sql).then(send);
+    },
+  };
+}
+
 const expected = { sqlite: [true, true], postgres: [true, false], mariadb: [false, false] } as const;
 
 for (const engine of engines) {
@@ -76,20 +112,16 @@ for (const engine of engines) {
  */
 for (const engine of engines.filter((e) => e.name === 'postgres')) {
   test(`${engine.name}: migrations commit lazily, and the session waits for all of them, once, before it closes`, async () => {
-    const { default: pg } = await import('pg');
     const { up } = await import('../../src/api/up.ts');
     const p = await TestProject.create(engine);
-    const sent: string[] = [];
-    const query = pg.Client.prototype.query;
+    let watch: PgWatch | undefined;
     try {
       const table = (name: string) => `await m.createTable('${name}', { id: { type: 'integer', primaryKey: true } });`;
       await p.write({ revision: 'a', up: table('ta') });
       await p.write({ revision: 'b', revises: 'a', up: table('tb') });
       await p.write({ revision: 'c', revises: 'b', up: table('tc') });
-      pg.Client.prototype.query = function (this: unknown, ...args: unknown[]) {
-        if (typeof args[0] === 'string') sent.push(args[0]);
-        return (query as (...a: unknown[]) => unknown).apply(this, args);
-      } as typeof query;
+      watch = await watchPg();
+      const { sent } = watch;
       const result = await up({ url: p.url, dir: p.migrations });
       assert.equal(result.applied, 3);
       // Each migration goes whole in one message: BEGIN, the check of the run lock's session, its DDL
@@ -104,7 +136,7 @@ for (const engine of engines.filter((e) => e.name === 'postgres')) {
       assert.deepEqual((await p.query<{ revision: string; seq: number }>('SELECT revision, seq FROM idem_version ORDER BY seq')).map((r) => [r.revision, Number(r.seq)]),
         [['a', 1], ['b', 2], ['c', 3]]);
     } finally {
-      pg.Client.prototype.query = query;
+      watch?.restore();
       await p.dispose();
     }
   });
@@ -119,26 +151,17 @@ for (const engine of engines.filter((e) => e.name === 'postgres')) {
  */
 for (const engine of engines.filter((e) => e.name === 'postgres')) {
   test(`${engine.name}: a migration whose batch fails is rolled back and run again statement by statement`, async () => {
-    const { default: pg } = await import('pg');
     const { up } = await import('../../src/api/up.ts');
     const p = await TestProject.create(engine);
-    const sent: string[] = [];
-    const query = pg.Client.prototype.query;
-    let raced = false;
     const events: IdemEvent[] = [];
+    let watch: PgWatch | undefined;
     try {
       await p.write({ revision: 'a', up: `await m.createTable('ta', { id: { type: 'integer', primaryKey: true } });\nawait m.addColumn('ta', 'v', { type: 'integer' });` });
-      pg.Client.prototype.query = function (this: unknown, ...args: unknown[]) {
-        const text = typeof args[0] === 'string' ? args[0] : '';
-        if (text !== '') sent.push(text);
-        const send = () => (query as (...a: unknown[]) => Promise<unknown>).apply(this, args);
-        if (raced || !text.includes('CREATE TABLE "ta"')) return send();
-        raced = true;
-        // Another session creates the table just before idem's CREATE TABLE reaches the server.
-        return p.exec('CREATE TABLE ta (id integer PRIMARY KEY)').then(send);
-      } as typeof query;
+      const race = raceOnce(p, 'CREATE TABLE "ta"', 'CREATE TABLE ta (id integer PRIMARY KEY)');
+      watch = await watchPg(race.around);
+      const { sent } = watch;
       const result = await up({ url: p.url, dir: p.migrations, onEvent: (e) => events.push(e) });
-      assert.equal(raced, true);
+      assert.equal(race.raced(), true);
       assert.deepEqual([result.applied, result.skipped], [1, 1]);
       // The migration's DDL went in one batch, which failed: rolled back, and run again statement by statement.
       assert.deepEqual(events.filter((e) => e.event === 'warning').map((e) => e.event === 'warning' && e.code), ['BATCH_RETRY']);
@@ -151,7 +174,7 @@ for (const engine of engines.filter((e) => e.name === 'postgres')) {
       assert.deepEqual(await p.recorded(), ['a']);
       assert.deepEqual((await p.query<{ column_name: string }>(`SELECT column_name FROM information_schema.columns WHERE table_name = 'ta' ORDER BY ordinal_position`)).map((r) => r.column_name), ['id', 'v']);
     } finally {
-      pg.Client.prototype.query = query;
+      watch?.restore();
       await p.dispose();
     }
   });
@@ -165,10 +188,9 @@ for (const engine of engines.filter((e) => e.name === 'postgres')) {
  */
 for (const engine of engines.filter((e) => e.name === 'postgres')) {
   test(`${engine.name}: the next migration runs while the server commits the one before; the output keeps its order`, async () => {
-    const { default: pg } = await import('pg');
     const { up } = await import('../../src/api/up.ts');
     const p = await TestProject.create(engine);
-    const query = pg.Client.prototype.query;
+    let watch: PgWatch | undefined;
     const marks: string[] = [];
     const events: IdemEvent[] = [];
     const probe = globalThis as { idemTestMark?: (mark: string) => void };
@@ -176,9 +198,8 @@ for (const engine of engines.filter((e) => e.name === 'postgres')) {
     try {
       await p.write({ revision: 'a', up: `await m.createTable('ta', { id: { type: 'integer', primaryKey: true } });` });
       await p.write({ revision: 'b', revises: 'a', up: `globalThis.idemTestMark('b runs');\nawait m.createTable('tb', { id: { type: 'integer', primaryKey: true } });` });
-      pg.Client.prototype.query = function (this: unknown, ...args: unknown[]) {
-        const text = typeof args[0] === 'string' ? args[0] : '';
-        const answer = (query as (...a: unknown[]) => Promise<unknown>).apply(this, args);
+      watch = await watchPg((text, send) => {
+        const answer = send();
         if (/CREATE TABLE "t[ab]"/.test(text)) marks.push(`${/"t([ab])"/.exec(text)![1]} sent`);
         if (!text.includes('CREATE TABLE "ta"')) return answer;
         // a's answer takes a while to come back.
@@ -186,7 +207,7 @@ for (const engine of engines.filter((e) => e.name === 'postgres')) {
           marks.push('a answered');
           resolve(result);
         }, 200)));
-      } as typeof query;
+      });
       const result = await up({ url: p.url, dir: p.migrations, onEvent: (e) => events.push(e) });
       assert.equal(result.applied, 2);
       assert.deepEqual(marks, ['a sent', 'b runs', 'a answered', 'b sent'], 'b\'s code ran before a\'s answer, and b was sent after it');
@@ -194,7 +215,7 @@ for (const engine of engines.filter((e) => e.name === 'postgres')) {
         ['begin a', 'op a', 'migration a', 'begin b', 'op b', 'migration b']);
       assert.deepEqual(await p.recorded(), ['a', 'b']);
     } finally {
-      pg.Client.prototype.query = query;
+      watch?.restore();
       delete probe.idemTestMark;
       await p.dispose();
     }
@@ -209,25 +230,18 @@ for (const engine of engines.filter((e) => e.name === 'postgres')) {
  */
 for (const engine of engines.filter((e) => e.name === 'postgres')) {
   test(`${engine.name}: a migration committed ahead whose batch fails runs again; the next one waits, and is reported once`, async () => {
-    const { default: pg } = await import('pg');
     const { up } = await import('../../src/api/up.ts');
     const p = await TestProject.create(engine);
-    const sent: string[] = [];
-    const query = pg.Client.prototype.query;
-    let raced = false;
     const events: IdemEvent[] = [];
+    let watch: PgWatch | undefined;
     try {
       await p.write({ revision: 'a', up: `await m.createTable('ta', { id: { type: 'integer', primaryKey: true } });\nawait m.addColumn('ta', 'v', { type: 'integer' });` });
       await p.write({ revision: 'b', revises: 'a', up: `await m.createTable('tb', { id: { type: 'integer', primaryKey: true } });` });
-      pg.Client.prototype.query = function (this: unknown, ...args: unknown[]) {
-        const text = typeof args[0] === 'string' ? args[0] : '';
-        if (text !== '') sent.push(text);
-        const send = () => (query as (...a: unknown[]) => Promise<unknown>).apply(this, args);
-        if (raced || !text.includes('CREATE TABLE "ta"')) return send();
-        raced = true;
-        return p.exec('CREATE TABLE ta (id integer PRIMARY KEY)').then(send);
-      } as typeof query;
+      const race = raceOnce(p, 'CREATE TABLE "ta"', 'CREATE TABLE ta (id integer PRIMARY KEY)');
+      watch = await watchPg(race.around);
+      const { sent } = watch;
       const result = await up({ url: p.url, dir: p.migrations, onEvent: (e) => events.push(e) });
+      assert.equal(race.raced(), true);
       assert.deepEqual([result.applied, result.skipped], [2, 1]);
       assert.deepEqual(events.filter((e) => e.event !== 'done').map((e) => (e.event === 'op' ? `${e.op} ${e.target} ${e.outcome}` : `${e.event} ${'revision' in e ? e.revision : ''}`)), [
         'begin a', 'createTable ta applied', 'addColumn ta.v applied', 'warning a',
@@ -237,7 +251,7 @@ for (const engine of engines.filter((e) => e.name === 'postgres')) {
       assert.equal(sent.filter((sql) => sql.includes('CREATE TABLE "tb"')).length, 1, sent.join('\n'));
       assert.deepEqual(await p.recorded(), ['a', 'b']);
     } finally {
-      pg.Client.prototype.query = query;
+      watch?.restore();
       await p.dispose();
     }
   });
