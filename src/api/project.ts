@@ -81,7 +81,8 @@ export function editedRevisions(project: Project, applied: AppliedRevision[]): A
   const edited: Array<{ revision: string; file: string }> = [];
   for (const a of applied) {
     const file = project.files.get(a.revision);
-    if (file && a.how === 'applied' && file.checksum !== a.checksum) edited.push({ revision: a.revision, file: file.file });
+    // `how` last: it parses the row's operations, which only a changed file needs.
+    if (file && file.checksum !== a.checksum && a.how === 'applied') edited.push({ revision: a.revision, file: file.file });
   }
   return edited;
 }
