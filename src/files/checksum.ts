@@ -15,9 +15,10 @@ function normalizeMigrationText(text: string): string {
   const withoutBom = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   // Most files have no CR and no line ending in whitespace: then only the end needs trimming, and one
   // scan replaces a pass over every line (this runs for every file on every `idem up`).
-  if (!/\r|[^\S\n]\n/.test(withoutBom)) return withoutBom.replace(/\s+$/, '');
+  // trimEnd() removes what /\s+$/ would (white space and line terminators), without a regular expression's backtracking.
+  if (!/\r|[^\S\n]\n/.test(withoutBom)) return withoutBom.trimEnd();
   const lines = withoutBom.replace(/\r\n?/g, '\n').split('\n');
-  for (let i = 0; i < lines.length; i++) lines[i] = lines[i]!.replace(/\s+$/, '');
+  for (let i = 0; i < lines.length; i++) lines[i] = lines[i]!.trimEnd();
   let end = lines.length;
   while (end > 0 && lines[end - 1] === '') end--;
   return lines.slice(0, end).join('\n');

@@ -70,6 +70,25 @@ describe('migrationChecksum', () => {
     assert.equal(migrationChecksum(inner), createHash('sha256').update('a\u2028 b\nc', 'utf8').digest('hex'));
   });
 
+  test('trims every kind of white space at line ends exactly as the first releases did', () => {
+    // The normalisation as first written, with regular expressions: a checksum recorded then must still match.
+    const recorded = (text: string): string => {
+      const lines = text.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n').split('\n').map((line) => line.replace(/\s+$/, ''));
+      while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
+      return createHash('sha256').update(lines.join('\n'), 'utf8').digest('hex');
+    };
+    const spaces = [' ', '\t', '\v', '\f', '\u00a0', '\u1680', '\u2000', '\u200a', '\u2028', '\u2029', '\u202f', '\u205f', '\u3000', '\ufeff', '\u180e', '\u200b', '\r', '\n', 'x'];
+    let seed = 7;
+    const pick = () => spaces[(seed = (seed * 1103515245 + 12345) % 2147483648) % spaces.length]!;
+    for (let i = 0; i < 2000; i++) {
+      let text = 'a';
+      for (let j = i % 9; j > 0; j--) text += pick();
+      text += i % 2 === 0 ? '\nb' : '';
+      for (let j = i % 5; j > 0; j--) text += pick();
+      assert.equal(migrationChecksum(text), recorded(text), JSON.stringify(text));
+    }
+  });
+
   test('changes with content, including leading indentation and string contents', () => {
     const expected = migrationChecksum(base);
     assert.notEqual(migrationChecksum(base.replace("'x'", "'y'")), expected);
