@@ -14,8 +14,11 @@
  *
  * One row per interrupted (revision, direction) in `idem_progress`: the
  * file's checksum and the operations done, in order, as `kind target`. It is
- * written when an operation changed the database (one skipped or in drift
- * changed nothing, so judging it again meets what it met), and deleted with
+ * written when an operation changed the database, and, once the journal is
+ * kept (see below), after one judged done or in drift too: what follows it
+ * may change what it would meet (a resumed run finds `renameTable t4 -> t1`
+ * done, then creates a new `t4`; judged again, the rename would meet both).
+ * It is deleted with
  * the version row's write, in the same transaction. The write waits for the
  * migration's next operation: on MySQL it then commits with that
  * operation's DDL, as it would have anyway, and after the last operation it
@@ -200,10 +203,14 @@ export class MigrationProgress {
     return true;
   }
 
-  /** After an operation: to be journaled (before the next one) when it changed the database. */
+  /**
+   * After an operation: to be journaled (before the next one) when it
+   * changed the database, or when the journal is kept at all: an operation
+   * judged done is done too, and what follows may change what it would meet.
+   */
   completed(operation: string, changed: boolean): void {
     this.#done.push(operation);
-    this.#unwritten ||= changed;
+    this.#unwritten ||= changed || this.#needed || this.#rowExists;
   }
 
   /**

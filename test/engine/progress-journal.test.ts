@@ -36,6 +36,19 @@ async function progressRows(p: TestProject): Promise<unknown[]> {
   return p.query('SELECT revision, direction, done FROM idem_progress').catch(() => []);
 }
 
+/** The schema a run of `up` without interruption leaves, as a fingerprint. */
+async function cleanRun(engine: (typeof engines)[number], up: string): Promise<string> {
+  const p = await TestProject.create(engine);
+  try {
+    await p.write({ revision: 'r1', up });
+    const run = await p.cli(['--json', 'up']);
+    assert.equal(run.code, 0, show(run));
+    return await p.fingerprint();
+  } finally {
+    await p.dispose();
+  }
+}
+
 async function withProject(engine: (typeof engines)[number], work: (p: TestProject) => Promise<void>): Promise<void> {
   const p = await TestProject.create(engine);
   try {
@@ -66,6 +79,20 @@ await m.executeIf({ description: 'a up to 9', condition: "SELECT COUNT(*) > 0 FR
 await m.executeIf({ description: 'row 5', condition: 'SELECT COUNT(*) = 0 FROM t1 WHERE id = 5', sql: 'INSERT INTO t1 (id, a) VALUES (5, NULL)' });
 await m.addColumn('t1', 'b', { type: 'integer' });
 if (process.env.${FAIL}) throw new Error('an outage in the middle of the migration');
+await m.createIndex('t1', ['a']);
+`;
+
+/**
+ * A rename, then a table under the rename's old name (found by the fuzz,
+ * seed 700941338): stopped after the rename, then after the new table, the
+ * second run found the rename done, and the third met both names.
+ */
+const RECREATING = `
+await m.createTable('t4', { id: { type: 'integer', primaryKey: true }, a: { type: 'integer' } });
+await m.renameTable('t4', 't1');
+if (process.env.${FAIL} === '1') throw new Error('an outage after the rename');
+await m.createTable('t4', { id: { type: 'integer', primaryKey: true }, e: { type: 'string', length: 8 } });
+if (process.env.${FAIL} === '2') throw new Error('an outage after the new table');
 await m.createIndex('t1', ['a']);
 `;
 
@@ -140,6 +167,20 @@ for (const engine of engines) {
         'addColumn skipped', 'createIndex applied',
       ]);
       assert.deepEqual(await p.query('SELECT id, a FROM t1 ORDER BY id'), [{ id: 5, a: null }, { id: 9, a: 'v' }], 'as a clean run leaves them');
+      assert.deepEqual(await p.recorded(), ['r1']);
+    }));
+
+    test(`${engine.name}: an operation a resumed run finds done is journaled before what follows can change what it meets`, () => withProject(engine, async (p) => {
+      await p.write({ revision: 'r1', up: RECREATING });
+      const first = await p.cli(['--json', 'up'], { env: { [FAIL]: '1' } });
+      assert.notEqual(first.code, 0, show(first));
+      const second = await p.cli(['--json', 'up'], { env: { [FAIL]: '2' } });
+      assert.notEqual(second.code, 0, show(second));
+      assert.deepEqual(ops(second), ['createTable skipped (resumed)', 'renameTable skipped', 'createTable applied']);
+      const third = await p.cli(['--json', 'up']);
+      assert.equal(third.code, 0, show(third));
+      assert.deepEqual(ops(third), ['createTable skipped (resumed)', 'renameTable skipped (resumed)', 'createTable skipped', 'createIndex applied']);
+      assert.deepEqual(JSON.parse(await p.fingerprint()) as unknown, JSON.parse(await cleanRun(engine, RECREATING)) as unknown, 'as a clean run leaves it');
       assert.deepEqual(await p.recorded(), ['r1']);
     }));
 
