@@ -100,8 +100,9 @@ export interface TransactionControl {
    * and the next one may begin and hold statements while the server works.
    * Nothing of it is sent before the answer has come; after a failure
    * every statement fails with it until rollback(), which ends the failed
-   * transaction too. Only where canSendThenCommit() says so; absent where
-   * the engine cannot check the transaction's session without an answer.
+   * transaction too. Only where canSendThenCommit() says so (PostgreSQL:
+   * the server can check the transaction's session itself); absent where
+   * nothing waits on a network (SQLite).
    */
   sendThenCommit?(sql: string, params: unknown[]): Promise<ExecResult>;
   canSendThenCommit?(): boolean;

@@ -182,9 +182,10 @@ export async function applySteps(options: ApplyOptions): Promise<StepResult[]> {
             emit({ event: 'migration', ...result });
           };
           // Its version row and COMMIT sent without waiting, while the next migration runs: only a fresh
-          // migration's single row, batched (a failure comes back as a batch to run again), and not the last.
-          if (!keep && batch && direction === 'up' && !options.reapply && kept.length === 0 && index < steps.length - 1
-            && session.isRaceError === undefined && transactions.sendThenCommit && transactions.canSendThenCommit?.() === true) {
+          // migration's single row, not the last, and where DDL is transactional only batched (a failure
+          // comes back as a batch to run again; a migration run again statement by statement waits).
+          if (!keep && (batch || !session.capabilities.transactionalDdl) && direction === 'up' && !options.reapply && kept.length === 0
+            && index < steps.length - 1 && session.isRaceError === undefined && transactions.sendThenCommit && transactions.canSendThenCommit?.() === true) {
             ahead.sent(index, versions.insert(row, transactions.sendThenCommit.bind(transactions)), report);
             break attempts;
           }

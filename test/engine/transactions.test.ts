@@ -347,23 +347,14 @@ for (const engine of engines.filter((e) => e.name === 'mariadb')) {
   test(`${engine.name}: a migration's transaction statements travel with its first statement and its version row`, async () => {
     const { up } = await import('../../src/api/up.ts');
     const p = await TestProject.create(engine);
-    // mysql2's connection class is not exported: reach its prototype through a connection.
-    const mysql = await import('mysql2/promise');
-    const probe = await mysql.createConnection(p.url.replace(/^mariadb:/, 'mysql:'));
-    const prototype = Object.getPrototypeOf((probe as unknown as { connection: object }).connection) as { query: (...args: unknown[]) => unknown };
-    await probe.end();
-    const sent: string[] = [];
-    const query = prototype.query;
+    let watch: MysqlWatch | undefined;
     try {
       const table = (name: string) => `await m.createTable('${name}', { id: { type: 'integer', primaryKey: true } });`;
       await p.write({ revision: 'a', up: table('ta') });
       await p.write({ revision: 'b', revises: 'a', up: `${table('tb')}\nawait m.executeIf({ description: 'seed', sql: 'INSERT INTO tb (id) VALUES (1)', condition: 'SELECT COUNT(*) = 0 FROM tb' });` });
       await p.write({ revision: 'c', revises: 'b', up: table('tc') });
-      prototype.query = function (this: unknown, ...args: unknown[]) {
-        const sql = args[0];
-        sent.push(typeof sql === 'string' ? sql : String((sql as { sql?: unknown })?.sql));
-        return query.apply(this, args);
-      };
+      watch = await watchMysql(p);
+      const { sent } = watch;
       const result = await up({ url: p.url, dir: p.migrations });
       assert.equal(result.applied, 4);
       const first = sent.filter((sql) => /^SET autocommit = 0; CREATE TABLE `t[abc]`/.test(sql));
@@ -374,8 +365,105 @@ for (const engine of engines.filter((e) => e.name === 'mariadb')) {
       assert.deepEqual(await p.recorded(), ['a', 'b', 'c']);
       assert.deepEqual(await p.query('SELECT id FROM tb'), [{ id: 1 }]);
     } finally {
-      prototype.query = query;
+      watch?.restore();
       await p.dispose();
     }
+  });
+}
+
+interface MysqlWatch {
+  /** Every text mysql2 was asked to send, in order. */
+  sent: string[];
+  restore(): void;
+}
+
+/**
+ * Watches what mysql2 sends, until restore(). `around(text, send, answer)`
+ * decides how each query goes: `send()` sends it (now or later), `answer`
+ * wraps the callback that receives its answer (to delay it).
+ */
+async function watchMysql(
+  p: TestProject,
+  around: (text: string, send: () => void, answer: (wrap: (done: () => void) => void) => void) => void = (_text, send) => send(),
+): Promise<MysqlWatch> {
+  // mysql2's connection class is not exported: reach its prototype through a connection.
+  const mysql = await import('mysql2/promise');
+  const probe = await mysql.createConnection(p.url.replace(/^mariadb:/, 'mysql:'));
+  const prototype = Object.getPrototypeOf((probe as unknown as { connection: object }).connection) as { query: (...args: unknown[]) => unknown };
+  await probe.end();
+  const sent: string[] = [];
+  const query = prototype.query;
+  prototype.query = function (this: unknown, ...args: unknown[]) {
+    const sql = args[0];
+    const text = typeof sql === 'string' ? sql : String((sql as { sql?: unknown })?.sql);
+    sent.push(text);
+    const last = args.length - 1;
+    const callback = args[last];
+    const answer = (wrap: (done: () => void) => void) => {
+      if (typeof callback !== 'function') return;
+      args[last] = (...results: unknown[]) => wrap(() => (callback as (...r: unknown[]) => void)(...results));
+    };
+    // The promise API ignores what query() returns, so sending later is safe.
+    around(text, () => { query.apply(this, args); }, answer);
+    return undefined;
+  };
+  return { sent, restore: () => { prototype.query = query; } };
+}
+
+/**
+ * MySQL/MariaDB: a migration's version row and COMMIT are sent without
+ * waiting for the answer, and the next migration's own code runs meanwhile;
+ * nothing of it is sent before that answer, and the output keeps its order.
+ * When that COMMIT's statement fails (another session recorded the revision
+ * first), the failure is the migration's: the next one sent nothing and is
+ * not reported.
+ */
+for (const engine of engines.filter((e) => e.name === 'mariadb')) {
+  test(`${engine.name}: the next migration runs while the server commits the one before; a failed commit stops it unsent`, async () => {
+    const { up } = await import('../../src/api/up.ts');
+    const marks: string[] = [];
+    const probe = globalThis as { idemTestMark?: (mark: string) => void };
+    probe.idemTestMark = (mark) => marks.push(mark);
+    for (const fail of [false, true]) {
+      const p = await TestProject.create(engine);
+      const events: IdemEvent[] = [];
+      let watch: MysqlWatch | undefined;
+      marks.length = 0;
+      try {
+        await p.write({ revision: 'a', up: `await m.createTable('ta', { id: { type: 'integer', primaryKey: true } });` });
+        await p.write({ revision: 'b', revises: 'a', up: `globalThis.idemTestMark('b runs');\nawait m.createTable('tb', { id: { type: 'integer', primaryKey: true } });` });
+        let closing = false;
+        watch = await watchMysql(p, (text, send, answer) => {
+          if (text.includes('CREATE TABLE `tb`')) marks.push('b sent');
+          if (closing || !/^INSERT INTO `idem_version` .*; COMMIT; SET autocommit = 1$/s.test(text)) return send();
+          closing = true;
+          marks.push('a sent');
+          // a's answer takes a while; with `fail`, another session records a first.
+          answer((done) => setTimeout(() => {
+            marks.push('a answered');
+            done();
+          }, 200));
+          if (!fail) return send();
+          void p.exec("INSERT INTO idem_version (revision, description, checksum, applied_at, duration_ms, applied, skipped, drift, operations, seq) VALUES ('a', 'other', 'x', 'now', 0, 0, 0, 0, '{}', 1)").then(send);
+        });
+        const run = up({ url: p.url, dir: p.migrations, onEvent: (e) => events.push(e) });
+        if (fail) {
+          await assert.rejects(run, /Duplicate entry 'a'/);
+          assert.deepEqual(marks, ['a sent', 'b runs', 'a answered'], 'b\'s code ran, and nothing of it was sent');
+          assert.deepEqual(events.map((e) => `${e.event} ${'revision' in e ? e.revision : ''}`), ['begin a', 'op a'], 'b is not reported');
+          assert.deepEqual(await p.query<{ n: number }>("SELECT COUNT(*) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'tb'"), [{ n: 0 }]);
+        } else {
+          assert.equal((await run).applied, 2);
+          assert.deepEqual(marks, ['a sent', 'b runs', 'a answered', 'b sent'], 'b\'s code ran before a\'s answer, and b was sent after it');
+          assert.deepEqual(events.filter((e) => e.event !== 'done').map((e) => `${e.event} ${'revision' in e ? e.revision : ''}`),
+            ['begin a', 'op a', 'migration a', 'begin b', 'op b', 'migration b']);
+          assert.deepEqual(await p.recorded(), ['a', 'b']);
+        }
+      } finally {
+        watch?.restore();
+        await p.dispose();
+      }
+    }
+    delete probe.idemTestMark;
   });
 }

@@ -84,6 +84,7 @@ describe('Galera races', () => {
     const driver = {
       sendWithNext: () => undefined,
       dropHeld: () => false,
+      settle: async () => false,
       execute: async (sql: string) => { if (sql.startsWith('FAIL')) throw mysqlError(1062); return { rowsAffected: 1 }; },
     } as unknown as MysqlDriver;
     const transactions = new MysqlTransactions(driver);

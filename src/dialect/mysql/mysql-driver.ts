@@ -87,6 +87,13 @@ export class MysqlDriver implements Driver {
   #lost: Error | undefined;
   /** Statements held by sendWithNext(), sent in front of the next one. */
   #held: string[] = [];
+  /**
+   * A message sent by sendAhead() and not yet answered: every later
+   * statement waits for it. It never rejects; a failure is kept in
+   * #failedAhead, and every statement fails with it until settle().
+   */
+  #inFlight: Promise<void> | undefined;
+  #failedAhead: { error: unknown } | undefined;
 
   private constructor(connection: Connection, server: MysqlServer) {
     this.#connection = connection;
@@ -162,8 +169,7 @@ export class MysqlDriver implements Driver {
 
   /** Rows changed by every statement of the text. */
   async execute(sql: string, params: unknown[] = []): Promise<ExecResult> {
-    const results = await this.#send(sql, params);
-    return { rowsAffected: results.reduce<number>((sum, r) => sum + (Array.isArray(r) ? 0 : Number(r.affectedRows ?? 0)), 0) };
+    return rowsAffected(await this.#send(sql, params));
   }
 
   /**
@@ -175,6 +181,43 @@ export class MysqlDriver implements Driver {
     this.#held.push(sql);
   }
 
+  /** Whether sendAhead() can send now: nothing in flight, no failure waiting for settle(). */
+  get canSendAhead(): boolean {
+    return this.#inFlight === undefined && this.#failedAhead === undefined && this.#lost === undefined;
+  }
+
+  /**
+   * execute(), the caller not waiting for the answer: the text (with what is
+   * held in front) is sent now, and the next statement waits for the answer
+   * before it is sent, failing with it if it failed, until settle().
+   */
+  sendAhead(sql: string, params: unknown[]): Promise<ExecResult> {
+    if (!this.canSendAhead) {
+      throw new IdemError('INTERNAL', 'a statement was sent ahead while another is in flight', { hint: 'this is a bug in idem: please report it' });
+    }
+    const answer = this.#exchange(sql, params).then(rowsAffected, (error: unknown) => {
+      this.#failedAhead = { error };
+      throw error;
+    });
+    const answered = () => {
+      if (this.#inFlight === settled) this.#inFlight = undefined;
+    };
+    const settled: Promise<void> = answer.then(answered, answered);
+    this.#inFlight = settled;
+    return answer;
+  }
+
+  /**
+   * Waits for a message sent ahead, and forgets its failure: the caller
+   * deals with it (a rollback follows). Whether it failed.
+   */
+  async settle(): Promise<boolean> {
+    while (this.#inFlight !== undefined) await this.#inFlight;
+    const failed = this.#failedAhead !== undefined;
+    this.#failedAhead = undefined;
+    return failed;
+  }
+
   /** Forgets the held statements; whether any was held (and so never sent). */
   dropHeld(): boolean {
     const held = this.#held.length > 0;
@@ -184,6 +227,7 @@ export class MysqlDriver implements Driver {
 
   /** Ends the session politely (COM_QUIT); the server releases its locks and rolls back an open transaction. */
   async close(): Promise<void> {
+    while (this.#inFlight !== undefined) await this.#inFlight;
     try {
       await this.#connection.end();
     } catch {
@@ -198,6 +242,13 @@ export class MysqlDriver implements Driver {
 
   /** One result per statement: rows (an array) or a result header. */
   async #send(sql: string, params: unknown[]): Promise<Array<unknown[] | ResultSetHeader>> {
+    while (this.#inFlight !== undefined) await this.#inFlight;
+    if (this.#failedAhead !== undefined) throw this.#failedAhead.error;
+    return this.#exchange(sql, params);
+  }
+
+  /** Sends `sql` with the held statements in front (taken before it returns) and reads the answer. */
+  async #exchange(sql: string, params: unknown[]): Promise<Array<unknown[] | ResultSetHeader>> {
     if (this.#lost) {
       throw new IdemError('CONNECTION', `the connection to the server was lost: ${this.#lost.message}`, { cause: this.#lost, hint: 're-run when the server is back' });
     }
@@ -212,6 +263,11 @@ export class MysqlDriver implements Driver {
     // The held statements' results are not the caller's.
     return results.slice(held);
   }
+}
+
+/** Rows changed by every statement of a text. */
+function rowsAffected(results: Array<unknown[] | ResultSetHeader>): ExecResult {
+  return { rowsAffected: results.reduce<number>((sum, r) => sum + (Array.isArray(r) ? 0 : Number(r.affectedRows ?? 0)), 0) };
 }
 
 function isHeader(value: unknown): value is ResultSetHeader {

@@ -158,10 +158,24 @@ export class MysqlTransactions implements TransactionControl {
     return result;
   }
 
+  canSendThenCommit(): boolean {
+    return this.#driver.canSendAhead;
+  }
+
+  /** executeThenCommit(), not waiting for the answer (TransactionControl.sendThenCommit). */
+  sendThenCommit(sql: string, params: unknown[]): Promise<ExecResult> {
+    this.#kept = false;
+    // Ended, as far as the caller knows; a failure leaves it open on the server for rollback().
+    this.#open = false;
+    return this.#driver.sendAhead(`${sql}; COMMIT; SET autocommit = 1`, params);
+  }
+
   async rollback(): Promise<void> {
     this.#kept = false;
     this.#open = false;
-    if (this.#driver.dropHeld()) return;
+    // A commit sent ahead that failed left its transaction open, whatever was held since.
+    const failedAhead = await this.#driver.settle();
+    if (this.#driver.dropHeld() && !failedAhead) return;
     await this.#driver.execute('ROLLBACK; SET autocommit = 1').catch(async (error: unknown) => {
       // A ROLLBACK that failed (the connection is going) still tries to leave autocommit on.
       await this.#driver.execute('SET autocommit = 1').catch(() => undefined);
