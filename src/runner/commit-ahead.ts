@@ -23,6 +23,8 @@ export class CommitAhead {
   readonly #emit: EventSink;
   #pending: { index: number; answer: Promise<unknown> } | undefined;
   #held: IdemEvent[] = [];
+  /** Reporting a commit threw (the caller's event sink did): settle() throws it, as emitting would have. */
+  #reportFailed: { error: unknown } | undefined;
 
   constructor(emit: EventSink) {
     this.#emit = emit;
@@ -46,10 +48,14 @@ export class CommitAhead {
     answer.then(() => {
       if (this.#pending !== pending) return;
       this.#pending = undefined;
-      committed();
       const held = this.#held;
       this.#held = [];
-      for (const event of held) this.#emit(event);
+      try {
+        committed();
+        for (const event of held) this.#emit(event);
+      } catch (error) {
+        this.#reportFailed = { error };
+      }
     }, () => undefined); // a failure is settle()'s to report
   }
 
@@ -60,13 +66,17 @@ export class CommitAhead {
    */
   async settle(): Promise<void> {
     const pending = this.#pending;
-    if (pending === undefined) return;
-    try {
-      await pending.answer;
-    } catch (error) {
-      this.#pending = undefined;
-      this.#held = [];
-      throw new CommitAheadFailed(pending.index, error);
+    if (pending !== undefined) {
+      try {
+        await pending.answer;
+      } catch (error) {
+        this.#pending = undefined;
+        this.#held = [];
+        throw new CommitAheadFailed(pending.index, error);
+      }
     }
+    const failed = this.#reportFailed;
+    this.#reportFailed = undefined;
+    if (failed !== undefined) throw failed.error;
   }
 }
