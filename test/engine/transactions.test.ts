@@ -34,6 +34,14 @@ async function watchPg(around: (text: string, send: () => Promise<unknown>) => P
   return { sent, restore: () => { pg.Client.prototype.query = query; } };
 }
 
+/** b's code ran before a's answer came, b was sent after it, and the lines kept their order. */
+async function assertCommittedAhead(p: TestProject, marks: string[], events: IdemEvent[]): Promise<void> {
+  assert.deepEqual(marks, ['a sent', 'b runs', 'a answered', 'b sent'], 'b\'s code ran before a\'s answer, and b was sent after it');
+  assert.deepEqual(events.filter((e) => e.event !== 'done').map((e) => `${e.event} ${'revision' in e ? e.revision : ''}`),
+    ['begin a', 'op a', 'migration a', 'begin b', 'op b', 'migration b']);
+  assert.deepEqual(await p.recorded(), ['a', 'b']);
+}
+
 /** Another session runs `sql` just before the first text containing `trigger` reaches the server. */
 function raceOnce(p: TestProject, trigger: string, sql: string) {
   let raced = false;
@@ -210,10 +218,7 @@ for (const engine of engines.filter((e) => e.name === 'postgres')) {
       });
       const result = await up({ url: p.url, dir: p.migrations, onEvent: (e) => events.push(e) });
       assert.equal(result.applied, 2);
-      assert.deepEqual(marks, ['a sent', 'b runs', 'a answered', 'b sent'], 'b\'s code ran before a\'s answer, and b was sent after it');
-      assert.deepEqual(events.filter((e) => e.event !== 'done').map((e) => `${e.event} ${'revision' in e ? e.revision : ''}`),
-        ['begin a', 'op a', 'migration a', 'begin b', 'op b', 'migration b']);
-      assert.deepEqual(await p.recorded(), ['a', 'b']);
+      await assertCommittedAhead(p, marks, events);
     } finally {
       watch?.restore();
       delete probe.idemTestMark;
@@ -454,10 +459,7 @@ for (const engine of engines.filter((e) => e.name === 'mariadb')) {
           assert.deepEqual(await p.query<{ n: number }>("SELECT COUNT(*) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'tb'"), [{ n: 0 }]);
         } else {
           assert.equal((await run).applied, 2);
-          assert.deepEqual(marks, ['a sent', 'b runs', 'a answered', 'b sent'], 'b\'s code ran before a\'s answer, and b was sent after it');
-          assert.deepEqual(events.filter((e) => e.event !== 'done').map((e) => `${e.event} ${'revision' in e ? e.revision : ''}`),
-            ['begin a', 'op a', 'migration a', 'begin b', 'op b', 'migration b']);
-          assert.deepEqual(await p.recorded(), ['a', 'b']);
+          await assertCommittedAhead(p, marks, events);
         }
       } finally {
         watch?.restore();
