@@ -19,6 +19,7 @@
  */
 import type { Connection, ConnectionOptions, ResultSetHeader } from 'mysql2/promise';
 import { IdemError } from '../../errors.ts';
+import { AnswerInFlight } from '../answer-in-flight.ts';
 import { maskUrl } from '../connection-url.ts';
 import type { Driver, ExecResult } from '../dialect.ts';
 import { GALERA_VARIABLES } from './mysql-galera.ts';
@@ -89,10 +90,10 @@ export class MysqlDriver implements Driver {
   #held: string[] = [];
   /**
    * A message sent by sendAhead() and not yet answered: every later
-   * statement waits for it. It never rejects; a failure is kept in
-   * #failedAhead, and every statement fails with it until settle().
+   * statement waits for it. A failure is kept in #failedAhead, and every
+   * statement fails with it until settle().
    */
-  #inFlight: Promise<void> | undefined;
+  readonly #inFlight = new AnswerInFlight();
   #failedAhead: { error: unknown } | undefined;
 
   private constructor(connection: Connection, server: MysqlServer) {
@@ -183,7 +184,7 @@ export class MysqlDriver implements Driver {
 
   /** Whether sendAhead() can send now: nothing in flight, no failure waiting for settle(). */
   get canSendAhead(): boolean {
-    return this.#inFlight === undefined && this.#failedAhead === undefined && this.#lost === undefined;
+    return !this.#inFlight.pending && this.#failedAhead === undefined && this.#lost === undefined;
   }
 
   /**
@@ -195,16 +196,10 @@ export class MysqlDriver implements Driver {
     if (!this.canSendAhead) {
       throw new IdemError('INTERNAL', 'a statement was sent ahead while another is in flight', { hint: 'this is a bug in idem: please report it' });
     }
-    const answer = this.#exchange(sql, params).then(rowsAffected, (error: unknown) => {
+    return this.#inFlight.track(this.#exchange(sql, params).then(rowsAffected, (error: unknown) => {
       this.#failedAhead = { error };
       throw error;
-    });
-    const answered = () => {
-      if (this.#inFlight === settled) this.#inFlight = undefined;
-    };
-    const settled: Promise<void> = answer.then(answered, answered);
-    this.#inFlight = settled;
-    return answer;
+    }));
   }
 
   /**
@@ -212,7 +207,7 @@ export class MysqlDriver implements Driver {
    * deals with it (a rollback follows). Whether it failed.
    */
   async settle(): Promise<boolean> {
-    while (this.#inFlight !== undefined) await this.#inFlight;
+    await this.#inFlight.answered();
     const failed = this.#failedAhead !== undefined;
     this.#failedAhead = undefined;
     return failed;
@@ -227,7 +222,7 @@ export class MysqlDriver implements Driver {
 
   /** Ends the session politely (COM_QUIT); the server releases its locks and rolls back an open transaction. */
   async close(): Promise<void> {
-    while (this.#inFlight !== undefined) await this.#inFlight;
+    await this.#inFlight.answered();
     try {
       await this.#connection.end();
     } catch {
@@ -242,7 +237,7 @@ export class MysqlDriver implements Driver {
 
   /** One result per statement: rows (an array) or a result header. */
   async #send(sql: string, params: unknown[]): Promise<Array<unknown[] | ResultSetHeader>> {
-    while (this.#inFlight !== undefined) await this.#inFlight;
+    await this.#inFlight.answered();
     if (this.#failedAhead !== undefined) throw this.#failedAhead.error;
     return this.#exchange(sql, params);
   }

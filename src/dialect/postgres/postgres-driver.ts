@@ -21,6 +21,7 @@
  */
 import type { Client, ClientConfig, QueryResult } from 'pg';
 import { IdemError } from '../../errors.ts';
+import { AnswerInFlight } from '../answer-in-flight.ts';
 import type { Driver, ExecResult } from '../dialect.ts';
 import { inlinePostgresParameters } from './postgres-placeholders.ts';
 
@@ -91,9 +92,9 @@ export class PostgresDriver implements Driver {
    * The last transaction's closing message (sendThenCommitLazily), sent and
    * not yet answered: every call that sends waits for it, so nothing of the
    * next transaction reaches the server before it is known to have
-   * committed. It never rejects; a failure is kept in #failedInFlight.
+   * committed. A failure is kept in #failedInFlight.
    */
-  #inFlight: Promise<void> | undefined;
+  readonly #inFlight = new AnswerInFlight();
   /**
    * That message failed: the server holds its transaction, aborted, until
    * rollback(), and every call that sends fails with its error till then.
@@ -273,7 +274,7 @@ export class PostgresDriver implements Driver {
    * message is still in flight.
    */
   get canCloseWithoutWaiting(): boolean {
-    return this.#inTransaction && this.#inFlight === undefined && this.#failedInFlight === undefined && this.#lost === undefined
+    return this.#inTransaction && !this.#inFlight.pending && this.#failedInFlight === undefined && this.#lost === undefined
       && this.#uncheckedPid === undefined && (this.#pendingBegin === undefined || this.#expectedPid !== undefined);
   }
 
@@ -316,12 +317,7 @@ export class PostgresDriver implements Driver {
       this.#failedInFlight = { error: reason, batch: deferred.length > 0 && reason === error };
       throw reason;
     });
-    const answered = () => {
-      if (this.#inFlight === settled) this.#inFlight = undefined;
-    };
-    const settled: Promise<void> = answer.then(answered, answered);
-    this.#inFlight = settled;
-    return answer;
+    return this.#inFlight.track(answer);
   }
 
   /**
@@ -330,13 +326,13 @@ export class PostgresDriver implements Driver {
    */
   async #ready(): Promise<void> {
     this.#assertAlive();
-    while (this.#inFlight !== undefined) await this.#inFlight;
+    await this.#inFlight.answered();
     if (this.#failedInFlight !== undefined) throw this.#failedInFlight.error;
   }
 
   async rollback(): Promise<void> {
     this.#assertAlive();
-    while (this.#inFlight !== undefined) await this.#inFlight;
+    await this.#inFlight.answered();
     this.#uncheckedPid = undefined;
     this.#deferred = [];
     // A closing message that failed left its transaction open on the server, whatever began since.
@@ -391,7 +387,7 @@ export class PostgresDriver implements Driver {
 
   async close(): Promise<void> {
     if (this.#closed) return;
-    while (this.#inFlight !== undefined) await this.#inFlight;
+    await this.#inFlight.answered();
     this.#endsUnsent();
     // A transaction that takes an id and commits as the session's synchronous_commit says waits
     // for the WAL up to its commit record, which holds every earlier lazy commit. Best effort: a
