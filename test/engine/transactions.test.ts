@@ -9,7 +9,8 @@ import { test } from 'node:test';
 import { engines } from '../engines.ts';
 import type { PostgresDriver } from '../../src/dialect/postgres/postgres-driver.ts';
 import type { IdemEvent } from '../../src/runner/events.ts';
-import { migrationSource, TestProject } from '../support/project.ts';
+import type { RunResult } from '../../src/api/up.ts';
+import { migrationSource, TestProject, type MigrationSource } from '../support/project.ts';
 
 interface PgWatch {
   /** Every text pg was asked to send, in order. */
@@ -40,6 +41,33 @@ async function assertCommittedAhead(p: TestProject, marks: string[], events: Ide
   assert.deepEqual(events.filter((e) => e.event !== 'done').map((e) => `${e.event} ${'revision' in e ? e.revision : ''}`),
     ['begin a', 'op a', 'migration a', 'begin b', 'op b', 'migration b']);
   assert.deepEqual(await p.recorded(), ['a', 'b']);
+}
+
+/**
+ * Runs `up` over migration a (creates ta, adds a column) and `after`, while
+ * another session creates ta just before a's batch reaches the server; then
+ * `check` looks at what happened.
+ */
+async function runRacedBatch(
+  engine: (typeof engines)[number], after: MigrationSource[],
+  check: (run: { p: TestProject; events: IdemEvent[]; sent: string[]; result: RunResult }) => Promise<void>,
+): Promise<void> {
+  const { up } = await import('../../src/api/up.ts');
+  const p = await TestProject.create(engine);
+  const events: IdemEvent[] = [];
+  let watch: PgWatch | undefined;
+  try {
+    await p.write({ revision: 'a', up: `await m.createTable('ta', { id: { type: 'integer', primaryKey: true } });\nawait m.addColumn('ta', 'v', { type: 'integer' });` });
+    for (const m of after) await p.write(m);
+    const race = raceOnce(p, 'CREATE TABLE "ta"', 'CREATE TABLE ta (id integer PRIMARY KEY)');
+    watch = await watchPg(race.around);
+    const result = await up({ url: p.url, dir: p.migrations, onEvent: (e) => events.push(e) });
+    assert.equal(race.raced(), true);
+    await check({ p, events, sent: watch.sent, result });
+  } finally {
+    watch?.restore();
+    await p.dispose();
+  }
 }
 
 /** Another session runs `sql` just before the first text containing `trigger` reaches the server. */
@@ -159,17 +187,7 @@ for (const engine of engines.filter((e) => e.name === 'postgres')) {
  */
 for (const engine of engines.filter((e) => e.name === 'postgres')) {
   test(`${engine.name}: a migration whose batch fails is rolled back and run again statement by statement`, async () => {
-    const { up } = await import('../../src/api/up.ts');
-    const p = await TestProject.create(engine);
-    const events: IdemEvent[] = [];
-    let watch: PgWatch | undefined;
-    try {
-      await p.write({ revision: 'a', up: `await m.createTable('ta', { id: { type: 'integer', primaryKey: true } });\nawait m.addColumn('ta', 'v', { type: 'integer' });` });
-      const race = raceOnce(p, 'CREATE TABLE "ta"', 'CREATE TABLE ta (id integer PRIMARY KEY)');
-      watch = await watchPg(race.around);
-      const { sent } = watch;
-      const result = await up({ url: p.url, dir: p.migrations, onEvent: (e) => events.push(e) });
-      assert.equal(race.raced(), true);
+    await runRacedBatch(engine, [], async ({ p, events, sent, result }) => {
       assert.deepEqual([result.applied, result.skipped], [1, 1]);
       // The migration's DDL went in one batch, which failed: rolled back, and run again statement by statement.
       assert.deepEqual(events.filter((e) => e.event === 'warning').map((e) => e.event === 'warning' && e.code), ['BATCH_RETRY']);
@@ -181,10 +199,7 @@ for (const engine of engines.filter((e) => e.name === 'postgres')) {
       assert.ok(batch >= 0 && other > batch && single > other, sent.join('\n'));
       assert.deepEqual(await p.recorded(), ['a']);
       assert.deepEqual((await p.query<{ column_name: string }>(`SELECT column_name FROM information_schema.columns WHERE table_name = 'ta' ORDER BY ordinal_position`)).map((r) => r.column_name), ['id', 'v']);
-    } finally {
-      watch?.restore();
-      await p.dispose();
-    }
+    });
   });
 }
 
@@ -235,18 +250,8 @@ for (const engine of engines.filter((e) => e.name === 'postgres')) {
  */
 for (const engine of engines.filter((e) => e.name === 'postgres')) {
   test(`${engine.name}: a migration committed ahead whose batch fails runs again; the next one waits, and is reported once`, async () => {
-    const { up } = await import('../../src/api/up.ts');
-    const p = await TestProject.create(engine);
-    const events: IdemEvent[] = [];
-    let watch: PgWatch | undefined;
-    try {
-      await p.write({ revision: 'a', up: `await m.createTable('ta', { id: { type: 'integer', primaryKey: true } });\nawait m.addColumn('ta', 'v', { type: 'integer' });` });
-      await p.write({ revision: 'b', revises: 'a', up: `await m.createTable('tb', { id: { type: 'integer', primaryKey: true } });` });
-      const race = raceOnce(p, 'CREATE TABLE "ta"', 'CREATE TABLE ta (id integer PRIMARY KEY)');
-      watch = await watchPg(race.around);
-      const { sent } = watch;
-      const result = await up({ url: p.url, dir: p.migrations, onEvent: (e) => events.push(e) });
-      assert.equal(race.raced(), true);
+    const b = { revision: 'b', revises: 'a', up: `await m.createTable('tb', { id: { type: 'integer', primaryKey: true } });` };
+    await runRacedBatch(engine, [b], async ({ p, events, sent, result }) => {
       assert.deepEqual([result.applied, result.skipped], [2, 1]);
       assert.deepEqual(events.filter((e) => e.event !== 'done').map((e) => (e.event === 'op' ? `${e.op} ${e.target} ${e.outcome}` : `${e.event} ${'revision' in e ? e.revision : ''}`)), [
         'begin a', 'createTable ta applied', 'addColumn ta.v applied', 'warning a',
@@ -255,10 +260,7 @@ for (const engine of engines.filter((e) => e.name === 'postgres')) {
       ]);
       assert.equal(sent.filter((sql) => sql.includes('CREATE TABLE "tb"')).length, 1, sent.join('\n'));
       assert.deepEqual(await p.recorded(), ['a', 'b']);
-    } finally {
-      watch?.restore();
-      await p.dispose();
-    }
+    });
   });
 }
 
