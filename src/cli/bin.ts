@@ -30,6 +30,9 @@ if (major < REQUIRED[0] || (major === REQUIRED[0] && minor < REQUIRED[1])) {
   const { EXIT } = await import('./exit-codes.ts');
   process.exitCode = await main(process.argv.slice(2));
   // Interrupted: the migration's own code may still hold a timer or a handle; the rollback and the
-  // lock release are done, so nothing is left to wait for.
-  if (process.exitCode === EXIT.interrupted) process.exit(EXIT.interrupted);
+  // lock release are done, so nothing is left to wait for but the output.
+  if (process.exitCode === EXIT.interrupted) {
+    await (await import('./stdout-batch.ts')).drainStdout();
+    process.exit(EXIT.interrupted);
+  }
 }

@@ -2,7 +2,8 @@
  * stdout is written in batches (src/cli/stdout-batch.ts), but a line never
  * waits for the run to end: someone watching a slow migration sees each
  * operation as it ends. And whatever is pending when the process exits, by
- * an interruption too, is written.
+ * an interruption too, is written (test/unit/stdout-batch.test.ts: also to
+ * a pipe read slower than idem writes).
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
