@@ -4,8 +4,8 @@
  * directory), else an embedded SQLite file there. The same for the CLI and
  * for `await up()` at application start.
  */
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+// Synchronous reads: node:fs/promises (and what it loads) costs a start-up more than the one read it would serve.
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { IdemError } from '../errors.ts';
@@ -107,7 +107,7 @@ async function readConfigFile(cwd: string): Promise<ConfigFile | undefined> {
   let value: unknown;
   try {
     if (name.endsWith('.json')) {
-      value = JSON.parse(await readFile(path, 'utf8'));
+      value = JSON.parse(readFileSync(path, 'utf8'));
     } else {
       const module = await import(pathToFileURL(path).href) as { default?: unknown };
       value = module.default;

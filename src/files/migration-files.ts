@@ -3,8 +3,7 @@
  * checksum. This runs on every `idem up`, so it reads each file once and,
  * where the header is the plain form `idem new` writes, does not import it.
  */
-import { readFileSync, realpathSync } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { readdirSync, readFileSync, realpathSync, statSync, type Dirent } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
 import { IdemError } from '../errors.ts';
 import { migrationChecksum } from './checksum.ts';
@@ -57,9 +56,10 @@ export async function listMigrationNames(root: string): Promise<string[]> {
 }
 
 async function listMigrationEntries(root: string): Promise<Array<{ name: string; symlink: boolean }>> {
-  let entries;
+  let entries: Dirent[];
   try {
-    entries = await readdir(root, { withFileTypes: true });
+    // Synchronous, like the reads below: node:fs/promises would be loaded for this one call.
+    entries = readdirSync(root, { withFileTypes: true });
   } catch (error) {
     const code = (error as { code?: unknown }).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') {
@@ -78,10 +78,19 @@ async function listMigrationEntries(root: string): Promise<Array<{ name: string;
     if (!isMigrationFileName(entry.name)) continue;
     if (entry.isFile()) found.push({ name: entry.name, symlink: false });
     // A symlinked migration counts if it points at a file.
-    else if (entry.isSymbolicLink() && (await stat(join(root, entry.name)).catch(() => undefined))?.isFile()) found.push({ name: entry.name, symlink: true });
+    else if (entry.isSymbolicLink() && pointsAtFile(join(root, entry.name))) found.push({ name: entry.name, symlink: true });
   }
   // Code-unit order, not localeCompare: the same order on every machine and locale.
   return found.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/** A broken link, a loop or one pointing at a folder is not a migration. */
+function pointsAtFile(link: string): boolean {
+  try {
+    return statSync(link).isFile();
+  } catch {
+    return false;
+  }
 }
 
 /**
