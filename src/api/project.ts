@@ -11,7 +11,7 @@ import { IdemError, isIdemError } from '../errors.ts';
 import { scanMigrations, type MigrationFile } from '../files/migration-files.ts';
 import { RevisionGraph } from '../graph/revision-graph.ts';
 import { IDEM_TABLES } from '../runner/idem-tables.ts';
-import { VERSION_TABLE, VersionTable, type AppliedRevision } from '../runner/version-table.ts';
+import { VERSION_TABLE, VersionTable, type AppliedChecksum, type AppliedRevision } from '../runner/version-table.ts';
 import type { ResolvedConfig } from './config.ts';
 import { connectWithWait } from './connection-wait.ts';
 
@@ -72,13 +72,26 @@ export async function withDatabase<T>(config: ResolvedConfig, work: (db: Databas
 }
 
 /** Applied revisions the code does not know: a stale build, or a database ahead of it. */
-export function unknownRevisions(project: Project, applied: AppliedRevision[]): AppliedRevision[] {
+export function unknownRevisions<Row extends AppliedChecksum>(project: Project, applied: Row[]): Row[] {
   return applied.filter((a) => !project.graph.has(a.revision));
 }
 
+/** Whether any applied revision's file differs from the checksum recorded for it (edited, or stamped from another text). */
+export function anyFileChanged(project: Project, applied: readonly AppliedChecksum[]): boolean {
+  return applied.some((a) => {
+    const file = project.files.get(a.revision);
+    return file !== undefined && file.checksum !== a.checksum;
+  });
+}
+
 /** Applied revisions whose file changed since (checksums ignore line endings and trailing spaces). */
-export function editedRevisions(project: Project, applied: AppliedRevision[]): Array<{ revision: string; file: string }> {
-  const edited: Array<{ revision: string; file: string }> = [];
+export interface EditedRevision {
+  revision: string;
+  file: string;
+}
+
+export function editedRevisions(project: Project, applied: AppliedRevision[]): EditedRevision[] {
+  const edited: EditedRevision[] = [];
   for (const a of applied) {
     const file = project.files.get(a.revision);
     // `how` last: it parses the row's operations, which only a changed file needs.

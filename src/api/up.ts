@@ -11,9 +11,11 @@
 import { IdemError, isIdemError } from '../errors.ts';
 import type { StepResult } from '../runner/apply-steps.ts';
 import { totals, type EventSink, type OutcomeCounts } from '../runner/events.ts';
-import type { AppliedRevision } from '../runner/version-table.ts';
+import type { AppliedChecksum } from '../runner/version-table.ts';
 import { resolveConfig, type IdemOptions, type ResolvedConfig } from './config.ts';
-import { editedRevisions, loadProject, unknownRevisions, withDatabase, type Database, type Project } from './project.ts';
+import {
+  anyFileChanged, editedRevisions, loadProject, unknownRevisions, withDatabase, type Database, type EditedRevision, type Project,
+} from './project.ts';
 
 export interface RunResult extends OutcomeCounts {
   command: 'up' | 'down';
@@ -43,15 +45,18 @@ export async function up(options: UpOptions = {}, project?: Project): Promise<Ru
   const targets = resolveUpTargets(project, options.target ?? 'head');
   const request: ReapplyRequest = { named: resolveReapply(project, options.reapply ?? []), changed: options.reapplyChanged === true };
   return withDatabase(config, async ({ session, versions }) => {
-    let applied = await versions.read();
-    let pending = pendingFor(project, targets, applied);
-    const again = reapplyFor(project, request, applied, pending);
-    checkHistory(project, applied, pending.length + again.length, config.strict, config.emit, new Set(again));
+    // Revisions and checksums are all a start needs while every file is as applied. Where one changed,
+    // whether that matters is in its whole row (`how`: a stamped revision's edit is not reported).
+    const recorded = await versions.readChecksums();
+    const edited = anyFileChanged(project, recorded) ? editedRevisions(project, await versions.read()) : [];
+    let pending = pendingFor(project, targets, recorded);
+    const again = reapplyFor(project, request, recorded, pending, edited);
+    checkHistory(project, recorded, edited, pending.length + again.length, config.strict, config.emit, new Set(again));
     if (pending.length > 0 || again.length > 0) {
       await session.lock.acquire(config.lockTimeoutMs);
       try {
         // Another runner may have finished while we waited: read again under the lock.
-        applied = await versions.read();
+        const applied = await versions.read();
         pending = pendingFor(project, targets, applied);
         // The runner (executors, classifier, DDL) is loaded only when there is work: a no-op start skips it.
         const { applySteps } = await import('../runner/apply-steps.ts');
@@ -85,7 +90,7 @@ function resolveUpTargets(project: Project, target: string): string[] {
   return [project.graph.resolve(target)];
 }
 
-function pendingFor(project: Project, targets: string[], applied: AppliedRevision[]): string[] {
+function pendingFor(project: Project, targets: string[], applied: AppliedChecksum[]): string[] {
   return project.graph.upPath(targets, new Set(applied.map((a) => a.revision)));
 }
 
@@ -96,7 +101,8 @@ function pendingFor(project: Project, targets: string[], applied: AppliedRevisio
  * are an error; edited migrations are reported.
  */
 function checkHistory(
-  project: Project, applied: AppliedRevision[], pending: number, strict: boolean, emit: EventSink, reapplying: ReadonlySet<string>,
+  project: Project, applied: AppliedChecksum[], edited: EditedRevision[], pending: number, strict: boolean, emit: EventSink,
+  reapplying: ReadonlySet<string>,
 ): void {
   const unknown = unknownRevisions(project, applied).map((a) => a.revision);
   if (unknown.length > 0) {
@@ -116,16 +122,16 @@ function checkHistory(
     }
   }
   // An edit this run reapplies is what was asked for: neither a warning nor, under --strict, an error.
-  for (const edited of editedRevisions(project, applied).filter((e) => !reapplying.has(e.revision))) {
-    const message = `migration ${edited.file} (${edited.revision}) changed since it was applied`;
-    const reapply = `\`idem up --reapply ${edited.revision}\``;
+  for (const { revision, file } of edited.filter((e) => !reapplying.has(e.revision))) {
+    const message = `migration ${file} (${revision}) changed since it was applied`;
+    const reapply = `\`idem up --reapply ${revision}\``;
     if (strict) {
       throw new IdemError('CHECKSUM_MISMATCH', message, {
-        revision: edited.revision, hint: `restore the file as applied, put the change in a new migration, or run the edit now with ${reapply}`,
+        revision, hint: `restore the file as applied, put the change in a new migration, or run the edit now with ${reapply}`,
       });
     }
     emit({
-      event: 'warning', code: 'CHECKSUM_MISMATCH', message, revision: edited.revision,
+      event: 'warning', code: 'CHECKSUM_MISMATCH', message, revision,
       hint: `put changes to applied migrations in a new migration; the edit is not re-run unless asked: ${reapply} (what already holds is skipped)`,
     });
   }
@@ -161,7 +167,9 @@ function resolveReapply(project: Project, entries: string[]): string[] {
  * pending cannot be reapplied (checked before the lock only: under it, a
  * revision reverted meanwhile is left out).
  */
-function reapplyFor(project: Project, request: ReapplyRequest, applied: AppliedRevision[], pending: string[], check = true): string[] {
+function reapplyFor(
+  project: Project, request: ReapplyRequest, applied: AppliedChecksum[], pending: string[], edited: EditedRevision[], check = true,
+): string[] {
   const done = new Set(applied.map((a) => a.revision));
   const wanted = new Set<string>();
   for (const revision of request.named) {
@@ -172,7 +180,7 @@ function reapplyFor(project: Project, request: ReapplyRequest, applied: AppliedR
       });
     }
   }
-  if (request.changed) for (const edited of editedRevisions(project, applied)) wanted.add(edited.revision);
+  if (request.changed) for (const { revision } of edited) wanted.add(revision);
   return project.graph.topoOrder().filter((revision) => wanted.has(revision));
 }
 
@@ -186,7 +194,7 @@ async function reapplySteps(
 ): Promise<StepResult[]> {
   const { applySteps } = await import('../runner/apply-steps.ts');
   const applied = await db.versions.read();
-  const again = reapplyFor(project, request, applied, [], false);
+  const again = reapplyFor(project, request, applied, [], editedRevisions(project, applied), false);
   if (again.length === 0) return [];
   // The applied migrations after each reapplied one are the look-ahead: renames and later declarations as the database has them.
   const appliedNow = new Set(applied.map((a) => a.revision));

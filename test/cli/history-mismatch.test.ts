@@ -160,4 +160,29 @@ for (const engine of engines) {
       assert.equal(await p.fingerprint({ includeVersionTable: true }), before);
     });
   });
+
+  // `up` reads only revisions and checksums until one differs; then the whole rows say how each was recorded.
+  test(`${engine.name}: an edited stamped revision is not reported, an edited applied one beside it is`, async () => {
+    const p = await TestProject.create(engine);
+    try {
+      const stampedFile = await p.write({ revision: 's1', up: table('t_s') });
+      const appliedFile = await p.write({ revision: 'a2', revises: 's1', up: table('t_a') });
+      for (const args of [['stamp', 's1'], ['up']]) assert.equal((await p.cli(args)).code, EXIT.ok);
+      const edit = async (file: string, from: string, to: string) => {
+        const path = join(p.migrations, file);
+        await writeFile(path, (await readFile(path, 'utf8')).replace(from, to));
+      };
+      await edit(stampedFile, "'t_s'", "'t_s_edited'");
+      const quiet = await p.cli(['--json', 'up', '--strict']);
+      assert.equal(quiet.code, EXIT.ok, show(quiet));
+      assert.deepEqual(quiet.events.map((e) => e.event), ['done'], 'a stamped revision never ran its file: no warning');
+
+      await edit(appliedFile, "'t_a'", "'t_a_edited'");
+      const warned = await p.cli(['--json', 'up']);
+      assert.equal(warned.code, EXIT.ok, show(warned));
+      assert.deepEqual(warned.events.filter((e) => e.event === 'warning').map((e) => [e.code, e.revision]), [['CHECKSUM_MISMATCH', 'a2']]);
+    } finally {
+      await p.dispose();
+    }
+  });
 }
