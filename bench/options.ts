@@ -6,7 +6,7 @@ import type { BenchConfig } from './results.ts';
 import { SCENARIOS, type ToolName } from './tools/tool.ts';
 import type { BenchDialect } from './workload.ts';
 
-export const ALL_TOOLS: readonly ToolName[] = ['idem', 'raw', 'floor', 'knex', 'kysely', 'alembic'];
+export const ALL_TOOLS: readonly ToolName[] = ['idem', 'raw', 'floor', 'floor-files', 'knex', 'kysely', 'alembic'];
 export const ALL_DIALECTS: readonly BenchDialect[] = ['sqlite', 'postgres', 'mariadb'];
 
 export const USAGE = `usage: npm run bench [-- options]
@@ -17,7 +17,8 @@ export const USAGE = `usage: npm run bench [-- options]
   --cell-budget <s>     stop repeating a measurement once its runs took this long
                         (default 45; it keeps at least one run)               env IDEM_BENCH_CELL_BUDGET
   --dialects <list>     sqlite,postgres,mariadb (default: all)                env IDEM_BENCH_DIALECTS
-  --tools <list>        idem,raw,floor,knex,kysely,alembic (default: all)     env IDEM_BENCH_TOOLS
+  --tools <list>        idem,raw,floor,floor-files,knex,kysely,alembic (default: all)
+                                                                              env IDEM_BENCH_TOOLS
   --limit <s>           stop a run past this; reported as "> limit" (default 180)  env IDEM_BENCH_LIMIT
   --count <list>        scenarios whose statements are counted (default fresh,noop,adopt; none)
   --count-up-to <N>     count fresh and noop only up to this N (default 200; adopt: every N)

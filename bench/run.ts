@@ -20,7 +20,7 @@ import { writeReport } from './report/write-report.ts';
 import type { BenchResults, Cell, FleetBlock, Machine, Sample, Skip } from './results.ts';
 import { adopt, adoptTemplate, adoptThenNoop, freshThenNoop, type RunOutcome, type ScenarioContext } from './scenarios.ts';
 import { alembic, alembicPython } from './tools/alembic.ts';
-import { floor, raw, writeRawScript } from './tools/floors.ts';
+import { floor, floorFiles, NOOP_FLOORS, raw, writeRawScript } from './tools/floors.ts';
 import { BIN_IN_DIST, BUILT_DIST, idemTool } from './tools/idem.ts';
 import { knex } from './tools/knex.ts';
 import { kysely } from './tools/kysely.ts';
@@ -35,7 +35,7 @@ const WORK = join(BENCH, '.work');
  * rebuild dist meanwhile, and every figure of a run must be of one build.
  */
 const IDEM_DIST = join(WORK, 'idem-dist');
-const TOOLS: Record<ToolName, BenchTool> = { idem: idemTool(IDEM_DIST), raw, floor, knex, kysely, alembic };
+const TOOLS: Record<ToolName, BenchTool> = { idem: idemTool(IDEM_DIST), raw, floor, 'floor-files': floorFiles, knex, kysely, alembic };
 
 const clock = performance.now();
 function log(line: string): void {
@@ -104,7 +104,7 @@ function sample(outcome: RunOutcome): Sample {
   return { ms: outcome.measurement.ms, peakMb: outcome.measurement.peakMb };
 }
 
-async function timedRuns(ctx: ScenarioContext, tools: BenchTool[], runs: number, budgetMs: number, cells: Cells, floorToo: boolean): Promise<void> {
+async function timedRuns(ctx: ScenarioContext, tools: BenchTool[], runs: number, budgetMs: number, cells: Cells): Promise<void> {
   const { dialect, n } = ctx;
   for (let run = 0; run < runs; run++) {
     // Each run starts with another tool, so no tool always follows the same one.
@@ -113,13 +113,13 @@ async function timedRuns(ctx: ScenarioContext, tools: BenchTool[], runs: number,
     for (const tool of order) {
       const fresh = cells.get(dialect, n, tool.name, 'fresh');
       const noop = tool.scenarios.includes('noop') ? cells.get(dialect, n, tool.name, 'noop') : undefined;
-      const floorCell = tool.name === 'idem' && floorToo ? cells.get(dialect, n, 'floor', 'noop') : undefined;
+      const floorCells = tool.name === 'idem' ? ctx.floors.map((floor) => cells.get(dialect, n, floor.name, 'noop')) : [];
       if (tool.scenarios.includes('fresh') && !settled(fresh) && !spent(fresh, budgetMs)) {
         try {
-          const result = await withRetry(fresh, ctx, () => freshThenNoop(tool, ctx, { noop: noop !== undefined && !settled(noop), floor: floorCell !== undefined }));
+          const result = await withRetry(fresh, ctx, () => freshThenNoop(tool, ctx, { noop: noop !== undefined && !settled(noop), floors: floorCells.length > 0 }));
           fresh.samples.push(sample(result.fresh));
           if (noop && result.noop) noop.samples.push(sample(result.noop));
-          if (floorCell && result.floor) floorCell.samples.push(sample(result.floor));
+          result.floors?.forEach((floor, i) => floorCells[i]!.samples.push(sample(floor)));
           line.push(`${tool.name} ${Math.round(result.fresh.measurement.ms)}${result.noop ? `/${Math.round(result.noop.measurement.ms)}` : ''}`);
         } catch (error) {
           recordFailure(fresh, error);
@@ -128,10 +128,10 @@ async function timedRuns(ctx: ScenarioContext, tools: BenchTool[], runs: number,
       // A fresh run past the limit leaves no database at head: noop gets one by adoption instead.
       if (noop && fresh.timedOutAfterMs !== undefined && !settled(noop) && !spent(noop, budgetMs)) {
         try {
-          const result = await withRetry(noop, ctx, () => adoptThenNoop(tool, ctx, { floor: floorCell !== undefined }));
+          const result = await withRetry(noop, ctx, () => adoptThenNoop(tool, ctx, { floors: floorCells.length > 0 }));
           noop.viaAdopt = true;
           if (result.noop) noop.samples.push(sample(result.noop));
-          if (floorCell && result.floor) floorCell.samples.push(sample(result.floor));
+          result.floors?.forEach((floor, i) => floorCells[i]!.samples.push(sample(floor)));
           line.push(`${tool.name} noop (after adopt) ${Math.round(result.noop!.measurement.ms)}`);
         } catch (error) {
           recordFailure(noop, error);
@@ -174,7 +174,7 @@ async function countingRuns(ctx: ScenarioContext, tools: BenchTool[], options: B
       const wantsNoop = counted.has('noop') && tool.scenarios.includes('noop') && !settled(noop);
       if (tool.scenarios.includes('fresh') && !settled(fresh) && (counted.has('fresh') || wantsNoop)) {
         try {
-          const result = await freshThenNoop(tool, ctx, { noop: wantsNoop, floor: false }, counting);
+          const result = await freshThenNoop(tool, ctx, { noop: wantsNoop, floors: false }, counting);
           if (counted.has('fresh')) recordStatements(fresh, result.fresh.statements);
           if (wantsNoop) recordStatements(noop, result.noop?.statements);
         } catch (error) {
@@ -250,7 +250,7 @@ async function main(): Promise<number> {
         tools.push(TOOLS[name]);
       }
     }
-    const measured = tools.filter((t) => t.name !== 'floor');
+    const measured = tools.filter((t) => !NOOP_FLOORS.includes(t.name));
     let serverStopped = false;
     for (const n of options.ns) {
       const base = join(WORK, `${dialect}-${n}`);
@@ -261,9 +261,10 @@ async function main(): Promise<number> {
       }
       const ctx: ScenarioContext = {
         dialect, n, servers, limitMs: options.limitSeconds * 1000,
-        dirOf: (tool) => join(base, tool.name === 'floor' ? 'idem' : tool.name),
+        dirOf: (tool) => join(base, NOOP_FLOORS.includes(tool.name) ? 'idem' : tool.name),
         adoptScript: await writeRawScript(base, dialect, n),
-        floor: tools.find((t) => t.name === 'floor'),
+        // They run after idem's noop, on its database and folder: without idem, there are none.
+        floors: tools.some((t) => t.name === 'idem') ? tools.filter((t) => NOOP_FLOORS.includes(t.name)) : [],
       };
       load.push({ dialect, n, load: Math.round(loadavg()[0]! * 100) / 100 });
       let template: Awaited<ReturnType<typeof adoptTemplate>>;
@@ -271,7 +272,7 @@ async function main(): Promise<number> {
         await checkServer(ctx);
         template = await adoptTemplate(ctx);
         if (template) ctx.adoptTemplate = template;
-        await timedRuns(ctx, measured, options.runs[n]!, options.cellBudgetSeconds * 1000, cells, ctx.floor !== undefined);
+        await timedRuns(ctx, measured, options.runs[n]!, options.cellBudgetSeconds * 1000, cells);
         if (options.counted.length > 0) {
           const idemAdopt = await countingRuns(ctx, measured, options, servers, cells);
           if (idemAdopt && n === Math.max(...options.ns)) idemCatalogQueries[dialect] = catalogQueryTexts(idemAdopt);

@@ -14,7 +14,7 @@ import { adminQuery, canCopy, createDatabase, settle, type BenchDatabase, type S
 import type { CountingSession } from './count/counting.ts';
 import type { SentStatement } from './count/statements.ts';
 import { measure, WrongOutcome, type Measurement } from './measure.ts';
-import { rawScriptInvocation } from './tools/floors.ts';
+import { NOOP_FLOORS, rawScriptInvocation } from './tools/floors.ts';
 import type { BenchTool, Invocation, Scenario } from './tools/tool.ts';
 import type { BenchDialect } from './workload.ts';
 
@@ -29,7 +29,8 @@ export interface ScenarioContext {
   adoptScript: string;
   /** The schema the raw script built, once, to copy for each adopt run where the engine can copy a database. */
   adoptTemplate?: BenchDatabase;
-  floor: BenchTool | undefined;
+  /** The noop floors, run on the database idem's noop just found at head. */
+  floors: BenchTool[];
 }
 
 /** One run's outcome: a measurement when timed, statements when counted. */
@@ -41,7 +42,8 @@ export interface RunOutcome {
 export interface FreshRuns {
   fresh: RunOutcome;
   noop?: RunOutcome;
-  floor?: RunOutcome;
+  /** One per ctx.floors, in that order. */
+  floors?: RunOutcome[];
 }
 
 async function withDatabase<T>(ctx: ScenarioContext, work: (db: BenchDatabase) => Promise<T>, copyOf?: BenchDatabase): Promise<T> {
@@ -62,21 +64,26 @@ async function runOnce(tool: BenchTool, scenario: Scenario, ctx: ScenarioContext
   const problem = tool.checkOutput?.(scenario, measurement.stdout, ctx.n);
   if (problem) throw new WrongOutcome(invocation, `${tool.label} ${scenario}: ${problem}`);
   // What the tool left must be the workload's schema and data, whatever it printed.
-  if (tool.name !== 'floor') {
+  if (!NOOP_FLOORS.includes(tool.name)) {
     const wrong = await checkWorkload(db, ctx.n);
     if (wrong) throw new WrongOutcome(invocation, `after ${tool.label} ${scenario} at N=${ctx.n}, ${wrong}`);
   }
   return counting ? { measurement, statements: await counting.take() } : { measurement };
 }
 
-export function freshThenNoop(tool: BenchTool, ctx: ScenarioContext, options: { noop: boolean; floor: boolean }, counting?: CountingSession): Promise<FreshRuns> {
+export function freshThenNoop(tool: BenchTool, ctx: ScenarioContext, options: { noop: boolean; floors: boolean }, counting?: CountingSession): Promise<FreshRuns> {
   return withDatabase(ctx, async (db) => {
     const fresh = await runOnce(tool, 'fresh', ctx, db, counting);
     if (!options.noop) return { fresh };
     const noop = await runOnce(tool, 'noop', ctx, db, counting);
-    if (!options.floor || !ctx.floor) return { fresh, noop };
-    return { fresh, noop, floor: await runOnce(ctx.floor, 'noop', ctx, db) };
+    return options.floors ? { fresh, noop, floors: await runFloors(ctx, db) } : { fresh, noop };
   });
+}
+
+async function runFloors(ctx: ScenarioContext, db: BenchDatabase): Promise<RunOutcome[]> {
+  const outcomes: RunOutcome[] = [];
+  for (const floor of ctx.floors) outcomes.push(await runOnce(floor, 'noop', ctx, db));
+  return outcomes;
 }
 
 export function adopt(tool: BenchTool, ctx: ScenarioContext, counting?: CountingSession): Promise<RunOutcome> {
@@ -91,13 +98,12 @@ export function adopt(tool: BenchTool, ctx: ScenarioContext, counting?: Counting
  * migrates to head by adopting the raw script's schema (not timed), then the
  * timed run with nothing pending, and the floor on the same database.
  */
-export function adoptThenNoop(tool: BenchTool, ctx: ScenarioContext, options: { floor: boolean }): Promise<Omit<FreshRuns, 'fresh'>> {
+export function adoptThenNoop(tool: BenchTool, ctx: ScenarioContext, options: { floors: boolean }): Promise<Omit<FreshRuns, 'fresh'>> {
   return withDatabase(ctx, async (db) => {
     if (!ctx.adoptTemplate) await buildSchema(ctx, db);
     await runOnce(tool, 'adopt', ctx, db);
     const noop = await runOnce(tool, 'noop', ctx, db);
-    if (!options.floor || !ctx.floor) return { noop };
-    return { noop, floor: await runOnce(ctx.floor, 'noop', ctx, db) };
+    return options.floors ? { noop, floors: await runFloors(ctx, db) } : { noop };
   }, ctx.adoptTemplate);
 }
 

@@ -11,6 +11,7 @@ const STYLE: Record<ToolName, { color: string; dash?: string; width: number }> =
   idem: { color: '#d62728', width: 3 },
   raw: { color: '#555555', dash: '6 4', width: 2 },
   floor: { color: '#555555', dash: '2 3', width: 2 },
+  'floor-files': { color: '#999999', dash: '2 3', width: 2 },
   knex: { color: '#1f77b4', width: 2 },
   kysely: { color: '#2ca02c', width: 2 },
   alembic: { color: '#9467bd', width: 2 },

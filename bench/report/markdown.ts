@@ -66,6 +66,9 @@ export function renderMarkdown(results: BenchResults, tools: BenchTool[]): strin
       return r ? `${formatRatio(r)} (${peer!.tool})` : '—';
     }],
     ['noop: idem ÷ floor (bare node, one row)', (d) => formatRatio(ratio(f.time(d, n, 'idem', 'noop'), f.time(d, n, 'floor', 'noop')))],
+    // What any tool that reports edited migrations must do besides: read and hash every file.
+    ['noop: idem ÷ floor with files (also reads and hashes every migration)', (d) => formatRatio(ratio(f.time(d, n, 'idem', 'noop'), f.time(d, n, 'floor-files', 'noop')))],
+    ['noop: floor with files ÷ floor', (d) => formatRatio(ratio(f.time(d, n, 'floor-files', 'noop'), f.time(d, n, 'floor', 'noop')))],
     [`noop: idem N=${n} ÷ idem N=${small}`, (d) => formatRatio(ratio(f.time(d, n, 'idem', 'noop'), f.time(d, small, 'idem', 'noop')))],
     ['fresh: idem ÷ raw SQL script', (d) => formatRatio(ratio(f.time(d, n, 'idem', 'fresh'), f.time(d, n, 'raw', 'fresh')))],
     ['fresh: idem ÷ fastest peer', (d) => {

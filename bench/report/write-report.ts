@@ -8,7 +8,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BenchResults } from '../results.ts';
 import { alembic } from '../tools/alembic.ts';
-import { floor, raw } from '../tools/floors.ts';
+import { floor, floorFiles, raw } from '../tools/floors.ts';
 import { BUILT_DIST, idemTool } from '../tools/idem.ts';
 import { knex } from '../tools/knex.ts';
 import { kysely } from '../tools/kysely.ts';
@@ -18,7 +18,7 @@ import { Figures } from './figures.ts';
 import { chartFile, ENGINE_NAMES, renderMarkdown } from './markdown.ts';
 
 /** In the order the tables list them: idem, the floors, the peers. */
-const TOOLS: BenchTool[] = [idemTool(BUILT_DIST), raw, floor, knex, kysely, alembic];
+const TOOLS: BenchTool[] = [idemTool(BUILT_DIST), raw, floor, floorFiles, knex, kysely, alembic];
 
 export async function writeReport(results: BenchResults, out: string): Promise<string[]> {
   const tools = TOOLS.filter((t) => results.config.tools.includes(t.name));

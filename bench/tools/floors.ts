@@ -9,7 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BenchDatabase } from '../databases.ts';
 import { rawScript, type BenchDialect } from '../workload.ts';
-import type { BenchTool, Invocation } from './tool.ts';
+import type { BenchTool, Invocation, ToolName } from './tool.ts';
 
 const PEERS = resolve(dirname(fileURLToPath(import.meta.url)), '../peers');
 
@@ -55,3 +55,24 @@ export const floor: BenchTool = {
     return { command: process.execPath, args: [join(PEERS, 'floor.mjs'), db.dialect, db.target, FLOOR_QUERY] };
   },
 };
+
+/**
+ * The floor for `noop` of any tool that reports edited migrations: the bare
+ * floor plus reading and hashing every migration file (idem's own, in its
+ * folder), which such a tool cannot skip. What idem adds beyond it is idem.
+ */
+export const floorFiles: BenchTool = {
+  name: 'floor-files',
+  label: 'bare node: open + read 1 row + read and hash every migration file (floor)',
+  scenarios: ['noop'],
+  async unavailable() {
+    return null;
+  },
+  async prepare() {},
+  invocation(dir: string, db: BenchDatabase): Invocation {
+    return { command: process.execPath, args: [join(PEERS, 'floor-files.mjs'), db.dialect, db.target, FLOOR_QUERY, join(dir, 'migrations')] };
+  },
+};
+
+/** The floors run on the database idem just left at head, with idem's folder. */
+export const NOOP_FLOORS: readonly ToolName[] = ['floor', 'floor-files'];

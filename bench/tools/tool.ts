@@ -10,7 +10,7 @@ import type { BenchDialect } from '../workload.ts';
 export type Scenario = 'fresh' | 'noop' | 'adopt';
 export const SCENARIOS: readonly Scenario[] = ['fresh', 'noop', 'adopt'];
 
-export type ToolName = 'idem' | 'raw' | 'floor' | 'knex' | 'kysely' | 'alembic';
+export type ToolName = 'idem' | 'raw' | 'floor' | 'floor-files' | 'knex' | 'kysely' | 'alembic';
 
 export interface Invocation {
   command: string;
