@@ -35,15 +35,20 @@ export interface Simulated {
   exact: boolean;
 }
 
-/** The snapshot after the operation, as a new map. */
+/** The snapshot after the operation, as a new map (a copy of every table's entry: for one-off use, not a run). */
 export function simulateOperation(tables: ReadonlyMap<string, CatalogTable>, op: SchemaChange, rules: SimulationRules): Simulated {
   const { changes, exact } = simulateChanges(tables, op, rules);
   const next = new Map(tables);
-  for (const [name, table] of changes) {
-    if (table) next.set(name, table);
-    else next.delete(name);
-  }
+  applyChanges(next, changes);
   return { tables: next, exact };
+}
+
+/** Takes simulateChanges' answer into a snapshot its caller owns: a run keeps one, and copying it per operation was quadratic. */
+export function applyChanges(tables: Map<string, CatalogTable>, changes: ReadonlyMap<string, CatalogTable | undefined>): void {
+  for (const [name, table] of changes) {
+    if (table) tables.set(name, table);
+    else tables.delete(name);
+  }
 }
 
 /**

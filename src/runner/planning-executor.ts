@@ -9,7 +9,8 @@
  */
 import type { CatalogTable } from '../catalog/snapshot.ts';
 import { findColumn } from '../catalog/snapshot.ts';
-import { simulateOperation } from '../catalog/simulate.ts';
+import { applyChanges, simulateChanges } from '../catalog/simulate.ts';
+import { IndexedTables } from '../catalog/indexed-tables.ts';
 import type { DialectSession } from '../dialect/dialect.ts';
 import { IdemError } from '../errors.ts';
 import type { OperationExecutor, OperationResult, TableSummary } from '../plan/migration-context.ts';
@@ -29,13 +30,14 @@ import { indexByName } from '../catalog/find-by-shape.ts';
 export class SimulatedCatalog {
   /** As read from the database before the plan: what a condition query can see now. */
   readonly live: ReadonlyMap<string, CatalogTable>;
-  tables: Map<string, CatalogTable>;
+  /** The plan's own copy, changed in place as each operation is simulated. */
+  readonly tables: IndexedTables;
   /** A schema change was simulated: the live database no longer matches the prediction. */
   changed = false;
 
   constructor(live: Map<string, CatalogTable>) {
     this.live = live;
-    this.tables = new Map(live);
+    this.tables = IndexedTables.of(live);
   }
 
   /**
@@ -119,7 +121,7 @@ export class PlanningExecutor implements OperationExecutor {
     });
     if (decision.action === 'skip') return { outcome: 'skipped', detail: decision.detail, ...(decision.differences ? { differences: decision.differences } : {}) };
     if (decision.action === 'drift') return { outcome: 'drift', detail: decision.detail, differences: decision.differences };
-    catalog.tables = simulateOperation(catalog.tables, decision.op, this.#o.session).tables;
+    applyChanges(catalog.tables, simulateChanges(catalog.tables, decision.op, this.#o.session).changes);
     catalog.changed = true;
     return { outcome: 'applied', ...(decision.detail ? { detail: decision.detail } : {}), ...(decision.differences ? { differences: decision.differences } : {}) };
   }
