@@ -47,7 +47,11 @@ export async function scanMigrations(dir: string): Promise<MigrationFile[]> {
   const realRoot = realpathSync(root);
   const results: MigrationFile[] = [];
   // The first error in file order is the one reported: with several broken files, the same each run.
-  for (const { name, symlink } of entries) results.push(await readMigrationFile(root, name, symlink ? undefined : realRoot));
+  for (const { name, symlink } of entries) {
+    const file = readMigrationFile(root, name, symlink ? undefined : realRoot);
+    // Only a header that is not the plain form is read by importing the file: the rest need no await.
+    results.push(file instanceof Promise ? await file : file);
+  }
   return results;
 }
 
@@ -98,26 +102,36 @@ function pointsAtFile(link: string): boolean {
  * promise per file (open, stat, read, close through the thread pool) cost
  * ten times the read itself: 85 ms against 8 ms for a thousand migrations.
  */
-async function readMigrationFile(root: string, name: string, realRoot: string | undefined): Promise<MigrationFile> {
-  const path = join(root, name);
+function readMigrationFile(root: string, name: string, realRoot: string | undefined): MigrationFile | Promise<MigrationFile> {
+  // Both folders are absolute and normalized (resolve, realpathSync); a directory entry's name holds no separator.
+  const path = inFolder(root, name);
   const text = readFileSync(path, 'utf8');
   const checksum = migrationChecksum(text);
-  // realpathSync gave an absolute, normalized folder; a directory entry's name holds no separator.
-  const realPath = realRoot === undefined ? undefined : `${realRoot}${sep}${name}`;
+  const realPath = realRoot === undefined ? undefined : inFolder(realRoot, name);
   const header = readStaticHeader(text);
-  if (header === null) {
-    // Not the plain form (a computed value, `export { }`, ...): only running the module can tell.
-    const loaded = await loadMigration(path, realPath);
-    return { file: name, path, revision: loaded.revision, revises: loaded.revises, description: loaded.description, checksum, ...(realPath ? { realPath } : {}) };
-  }
+  // Not the plain form (a computed value, `export { }`, ...): only running the module can tell.
+  if (header === null) return importHeader(name, path, checksum, realPath);
   // The same checks an import gets, so a file is valid or not regardless of which way it was read.
-  return {
+  const file: MigrationFile = {
     file: name,
     path,
     revision: checkRevision(header.revision, path),
     revises: checkRevises(header.revises, path),
     description: checkDescription(header.description, path),
     checksum,
-    ...(realPath ? { realPath } : {}),
   };
+  if (realPath !== undefined) file.realPath = realPath;
+  return file;
+}
+
+async function importHeader(name: string, path: string, checksum: string, realPath: string | undefined): Promise<MigrationFile> {
+  const loaded = await loadMigration(path, realPath);
+  const file: MigrationFile = { file: name, path, revision: loaded.revision, revises: loaded.revises, description: loaded.description, checksum };
+  if (realPath !== undefined) file.realPath = realPath;
+  return file;
+}
+
+/** `folder/name` for an absolute, normalized folder: what path.join gives, without normalizing again a thousand times. */
+function inFolder(folder: string, name: string): string {
+  return folder.endsWith(sep) ? folder + name : folder + sep + name;
 }

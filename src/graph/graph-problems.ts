@@ -14,10 +14,8 @@ export type GraphProblem =
 
 export function graphProblems(nodes: readonly RevisionNode[]): GraphProblem[] {
   const problems: GraphProblem[] = [];
-  const { byRevision, filesOf } = byRevisionId(nodes);
-  for (const [revision, files] of filesOf) {
-    if (files.length > 1) problems.push({ kind: 'duplicate', revision, files });
-  }
+  const { byRevision, duplicates } = byRevisionId(nodes);
+  for (const [revision, files] of duplicates) problems.push({ kind: 'duplicate', revision, files });
 
   // Edges to revisions that exist; a missing parent is reported and then left out.
   const parents = new Map<string, string[]>();

@@ -21,19 +21,30 @@ const MIN_PREFIX = 4;
 /** How many revision ids an "unknown target" error offers as examples. */
 const KNOWN_SAMPLE = 5;
 
-/** The nodes by revision id (the first of duplicates), and every file that declares each id. */
-export function byRevisionId(nodes: readonly RevisionNode[]): { byRevision: Map<string, RevisionNode>; filesOf: Map<string, string[]> } {
+/**
+ * The nodes by revision id (the first of duplicates), and the ids more than
+ * one file declares, with those files, in the order of each id's first file.
+ */
+export function byRevisionId(nodes: readonly RevisionNode[]): { byRevision: Map<string, RevisionNode>; duplicates: Map<string, string[]> } {
   const byRevision = new Map<string, RevisionNode>();
-  const filesOf = new Map<string, string[]>();
+  // Only for ids declared twice: a list for every id would be a thousand arrays to find none.
+  const seenAgain = new Map<string, string[]>();
   for (const node of nodes) {
-    const files = filesOf.get(node.revision);
-    if (files) files.push(node.file);
+    const first = byRevision.get(node.revision);
+    if (first === undefined) byRevision.set(node.revision, node);
     else {
-      filesOf.set(node.revision, [node.file]);
-      byRevision.set(node.revision, node);
+      const files = seenAgain.get(node.revision);
+      if (files) files.push(node.file);
+      else seenAgain.set(node.revision, [first.file, node.file]);
     }
   }
-  return { byRevision, filesOf };
+  if (seenAgain.size === 0) return { byRevision, duplicates: seenAgain };
+  const duplicates = new Map<string, string[]>();
+  for (const revision of byRevision.keys()) {
+    const files = seenAgain.get(revision);
+    if (files) duplicates.set(revision, files);
+  }
+  return { byRevision, duplicates };
 }
 
 export class RevisionGraph {
@@ -66,15 +77,13 @@ export class RevisionGraph {
    * person sees is the one whose fix is local to a single file.
    */
   static build(nodes: RevisionNode[]): RevisionGraph {
-    const { byRevision, filesOf } = byRevisionId(nodes);
-    for (const [revision, files] of filesOf) {
-      if (files.length > 1) {
-        throw new IdemError('GRAPH_DUPLICATE', `revision "${revision}" is declared by ${files.length} files: ${files.join(', ')}`, {
-          revision,
-          data: { revision, files },
-          hint: `give all but one of these files a new revision id (as \`idem new\` would generate one), or edit its \`revision\`; then check which \`revises\` meant which file`,
-        });
-      }
+    const { byRevision, duplicates } = byRevisionId(nodes);
+    for (const [revision, files] of duplicates) {
+      throw new IdemError('GRAPH_DUPLICATE', `revision "${revision}" is declared by ${files.length} files: ${files.join(', ')}`, {
+        revision,
+        data: { revision, files },
+        hint: `give all but one of these files a new revision id (as \`idem new\` would generate one), or edit its \`revision\`; then check which \`revises\` meant which file`,
+      });
     }
 
     const parents = new Map<string, string[]>();
@@ -88,7 +97,8 @@ export class RevisionGraph {
           });
         }
       }
-      parents.set(node.revision, [...new Set(node.revises)]);
+      // A scanned file lists each parent once (migration-loader.ts checks): most need no Set.
+      parents.set(node.revision, node.revises.length < 2 ? node.revises : [...new Set(node.revises)]);
     }
 
     return new RevisionGraph(byRevision, parents, topologicalOrder(byRevision, parents));

@@ -25,7 +25,7 @@ describe('lint: graphProblems', () => {
 
   test('each duplicate id and each missing parent, not only the first', () => {
     const problems = graphProblems([
-      node('a', [], '1.ts'), node('a', [], '2.ts'), node('b', ['a'], '3.ts'), node('b', ['a'], '4.ts'),
+      node('a', [], '1.ts'), node('b', ['a'], '3.ts'), node('b', ['a'], '4.ts'), node('a', [], '2.ts'),
       node('c', ['b', '3f9a1c2b7d4e'], '5.ts'), node('d', ['c', 'gone'], '6.ts'),
     ]);
     assert.deepEqual(problems, [

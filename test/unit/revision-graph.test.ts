@@ -159,6 +159,13 @@ describe('RevisionGraph: build errors', () => {
     assert.match(error.hint ?? '', /idem new/);
   });
 
+  it('of several duplicated ids, the one whose first file comes first is reported, with every file of it', () => {
+    const error = thrown(() => RevisionGraph.build([
+      node('x', [], '1_x.ts'), node('y', ['x'], '2_y.ts'), node('y', ['x'], '3_y.ts'), node('x', [], '4_x.ts'), node('x', [], '5_x.ts'),
+    ]), 'GRAPH_DUPLICATE');
+    assert.deepEqual(error.data, { revision: 'x', files: ['1_x.ts', '4_x.ts', '5_x.ts'] });
+  });
+
   it('duplicates are reported before missing parents and cycles', () => {
     const error = thrown(() => RevisionGraph.build([node('a', ['a']), node('b', ['ghost']), node('a')]), 'GRAPH_DUPLICATE');
     assert.equal(error.data?.['revision'], 'a');
