@@ -43,36 +43,32 @@ export const raw: BenchTool = {
 /** The row the floor reads: one of idem's version rows, from the database idem migrated. */
 export const FLOOR_QUERY = 'SELECT revision FROM idem_version ORDER BY seq LIMIT 1';
 
-export const floor: BenchTool = {
-  name: 'floor',
-  label: 'bare node: open + read 1 row (floor)',
-  scenarios: ['noop'],
-  async unavailable() {
-    return null;
-  },
-  async prepare() {},
-  invocation(_dir: string, db: BenchDatabase): Invocation {
-    return { command: process.execPath, args: [join(PEERS, 'floor.mjs'), db.dialect, db.target, FLOOR_QUERY] };
-  },
-};
+/** A floor for `noop`: a peer script run on the database idem just migrated, with the folder of idem's migrations. */
+function noopFloor(name: ToolName, label: string, script: string, extraArgs: (migrations: string) => string[]): BenchTool {
+  return {
+    name,
+    label,
+    scenarios: ['noop'],
+    async unavailable() {
+      return null;
+    },
+    async prepare() {},
+    invocation(dir: string, db: BenchDatabase): Invocation {
+      return { command: process.execPath, args: [join(PEERS, script), db.dialect, db.target, FLOOR_QUERY, ...extraArgs(join(dir, 'migrations'))] };
+    },
+  };
+}
+
+export const floor = noopFloor('floor', 'bare node: open + read 1 row (floor)', 'floor.mjs', () => []);
 
 /**
  * The floor for `noop` of any tool that reports edited migrations: the bare
  * floor plus reading and hashing every migration file (idem's own, in its
  * folder), which such a tool cannot skip. What idem adds beyond it is idem.
  */
-export const floorFiles: BenchTool = {
-  name: 'floor-files',
-  label: 'bare node: open + read 1 row + read and hash every migration file (floor)',
-  scenarios: ['noop'],
-  async unavailable() {
-    return null;
-  },
-  async prepare() {},
-  invocation(dir: string, db: BenchDatabase): Invocation {
-    return { command: process.execPath, args: [join(PEERS, 'floor-files.mjs'), db.dialect, db.target, FLOOR_QUERY, join(dir, 'migrations')] };
-  },
-};
+export const floorFiles = noopFloor(
+  'floor-files', 'bare node: open + read 1 row + read and hash every migration file (floor)', 'floor-files.mjs', (migrations) => [migrations],
+);
 
 /** The floors run on the database idem just left at head, with idem's folder. */
 export const NOOP_FLOORS: readonly ToolName[] = ['floor', 'floor-files'];
