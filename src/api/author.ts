@@ -19,7 +19,7 @@ export interface WrittenMigration {
  */
 export async function newMigration(options: IdemOptions & { description: string }): Promise<WrittenMigration> {
   const config = await resolveConfig(options);
-  const graph = existsSync(config.dir) ? graphOf(await scanMigrations(config.dir)) : RevisionGraph.build([]);
+  const graph = existsSync(config.dir) ? RevisionGraph.build(await scanMigrations(config.dir)) : RevisionGraph.build([]);
   const heads = graph.heads();
   const written = await writeMigration(config.dir, { description: options.description, revises: heads });
   return { ...written, revises: heads };
@@ -28,7 +28,7 @@ export async function newMigration(options: IdemOptions & { description: string 
 /** A migration revising several revisions (usually the heads), joining the branches. */
 export async function merge(options: IdemOptions & { revisions: string[]; description: string }): Promise<WrittenMigration> {
   const config = await resolveConfig(options);
-  const graph = graphOf(await scanMigrations(config.dir));
+  const graph = RevisionGraph.build(await scanMigrations(config.dir));
   if (!options.revisions || options.revisions.length < 2) {
     throw new IdemError('USAGE', 'merge needs at least two revisions', { hint: `run \`idem merge ${graph.heads().join(' ') || '<rev> <rev>'} -m "merge heads"\`` });
   }
@@ -36,8 +36,4 @@ export async function merge(options: IdemOptions & { revisions: string[]; descri
   if (revises.length < 2) throw new IdemError('USAGE', 'merge needs two different revisions', { hint: 'name each head once' });
   const written = await writeMigration(config.dir, { description: options.description, revises });
   return { ...written, revises };
-}
-
-function graphOf(files: Awaited<ReturnType<typeof scanMigrations>>): RevisionGraph {
-  return RevisionGraph.build(files.map((f) => ({ revision: f.revision, revises: f.revises, description: f.description, file: f.file })));
 }

@@ -194,7 +194,7 @@ async function reapplySteps(
 ): Promise<StepResult[]> {
   const { applySteps } = await import('../runner/apply-steps.ts');
   const applied = await db.versions.read();
-  const again = reapplyFor(project, request, applied, [], editedRevisions(project, applied), false);
+  const again = reapplyFor(project, request, applied, [], request.changed ? editedRevisions(project, applied) : [], false);
   if (again.length === 0) return [];
   // The applied migrations after each reapplied one are the look-ahead: renames and later declarations as the database has them.
   const appliedNow = new Set(applied.map((a) => a.revision));

@@ -59,10 +59,7 @@ export class VersionTable {
 
   /** Applied revisions, oldest first. An absent table means nothing applied yet. */
   async read(): Promise<AppliedRevision[]> {
-    if (!(await this.exists())) return [];
-    const q = (name: string) => this.#session.quoteIdentifier(name);
-    const sql = `SELECT revision, description, checksum, applied_at, duration_ms, applied, skipped, drift, operations FROM ${q(VERSION_TABLE)} ORDER BY seq`;
-    const rows = await this.#readOwn<Record<string, unknown>>(sql);
+    const rows = await this.#readAll<Record<string, unknown>>('revision, description, checksum, applied_at, duration_ms, applied, skipped, drift, operations');
     return rows.map((row) => {
       // Parsed when asked for: `up` with nothing to do reads every row and needs none of it.
       let record: ReturnType<typeof parseOperations> | undefined;
@@ -86,15 +83,18 @@ export class VersionTable {
    * is a third of the bytes and most of the decoding.
    */
   async readChecksums(): Promise<AppliedChecksum[]> {
-    if (!(await this.exists())) return [];
-    const q = (name: string) => this.#session.quoteIdentifier(name);
-    const sql = `SELECT revision, checksum FROM ${q(VERSION_TABLE)} ORDER BY seq`;
-    const rows = await this.#readOwn<{ revision: unknown; checksum: unknown }>(sql);
+    const rows = await this.#readAll<{ revision: unknown; checksum: unknown }>('revision, checksum');
     return rows.map((row) => ({ revision: String(row.revision), checksum: String(row.checksum) }));
   }
 
-  /** A read of the whole table; one whose columns are not this idem's says so (VERSION_TABLE_INVALID). */
-  async #readOwn<T extends Record<string, unknown>>(sql: string): Promise<T[]> {
+  /**
+   * These columns of every row, oldest first; none where the table does not
+   * exist (nothing applied yet). A table whose columns are not this idem's
+   * says so (VERSION_TABLE_INVALID).
+   */
+  async #readAll<T extends Record<string, unknown>>(columns: string): Promise<T[]> {
+    if (!(await this.exists())) return [];
+    const sql = `SELECT ${columns} FROM ${this.#session.quoteIdentifier(VERSION_TABLE)} ORDER BY seq`;
     try {
       return await queryOwnTable<T>(this.#session, sql);
     } catch (error) {
