@@ -13,6 +13,13 @@ export interface Statement {
   params: unknown[];
 }
 
+/** What a statement failed on because it does not exist, as the engine's error names it. */
+export interface MissingObject {
+  kind: 'table' | 'column';
+  /** Unqualified: `legacy`, not `main.legacy` or `u.old_name`. */
+  name: string;
+}
+
 export interface ExecResult {
   rowsAffected: number;
 }
@@ -125,6 +132,12 @@ export interface TransactionControl {
    */
   attempt?(sql: string, params: unknown[]): Promise<ExecResult>;
   /**
+   * Runs statements so that their failure leaves the transaction usable, as
+   * attempt() does for one, for reads and writes alike. Absent where a failed
+   * statement does not poison the transaction.
+   */
+  guard?<T>(run: () => Promise<T>): Promise<T>;
+  /**
    * Ends a migration that changed nothing but its version row without
    * making it durable yet: the next migration continues the same
    * transaction, and the next commit makes both durable. Adopting an existing
@@ -222,6 +235,8 @@ export interface DialectSession {
   bindPlaceholders(sql: string): string;
   /** Engine-specific classification of "it already exists" errors met in a race. */
   isAlreadyExistsError(error: unknown): boolean;
+  /** The table or column a statement failed on because it does not exist (`no such table: t`), or undefined. */
+  missingObject(error: unknown): MissingObject | undefined;
   /**
    * Whether a migration failed because a concurrent writer won a race on a
    * multi-primary cluster (Galera: a certification failure rolled its whole

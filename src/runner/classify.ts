@@ -15,8 +15,14 @@ export type SchemaOperation = Exclude<Operation, { kind: 'executeIf' | 'sql' }>;
 
 export type Decision =
   | { action: 'apply'; op: SchemaOperation; detail?: string; differences?: Difference[] }
-  | { action: 'skip'; detail: string; differences?: Difference[] }
+  | { action: 'skip'; detail: string; differences?: Difference[]; leftAbsent?: LeftAbsentObject }
   | { action: 'drift'; detail: string; differences: Difference[] };
+
+/** A table or column a skip left absent because a later migration removes it, and that migration. */
+export interface LeftAbsentObject {
+  object: { table: string; column?: string };
+  removedBy: string;
+}
 
 /** A constraint's shape as a migration declared it, to find it by shape when its name is not in the database. */
 export interface DeclaredConstraint {
@@ -40,6 +46,18 @@ export interface Lookahead {
    * revision that owns all of it.
    */
   ownedLater?(op: SchemaOperation): { op: SchemaOperation } | { owner: string } | undefined;
+  /**
+   * The revision of a later operation of this run that removes this object
+   * (a drop of it or of its table), with no rename of its name in between.
+   */
+  laterRemoval(object: { table: string; column?: string; key?: string }): string | undefined;
+  /** The revision of a later operation of this run that creates this object, with nothing removing or moving it in between. */
+  laterCreation(object: { table: string; column?: string }): string | undefined;
+  /**
+   * For a drop of an object an earlier operation of this run creates: the
+   * later operation that creates it again, and the look-ahead from there.
+   */
+  laterRecreation(drop: SchemaOperation): { revision: string; op: SchemaOperation; lookahead: Lookahead } | undefined;
 }
 
 export interface ClassifyContext {
@@ -53,16 +71,18 @@ export function classify(declared: SchemaOperation, ctx: ClassifyContext): Decis
   const owned = ctx.lookahead?.ownedLater?.(declared);
   if (owned && 'owner' in owned) return { action: 'skip', detail: `left to ${owned.owner}, applied after it` };
   const op = atLaterNames(owned?.op ?? declared, ctx);
+  const inAbsentTable = tableRemovedLater(op, ctx);
+  if (inAbsentTable) return inAbsentTable;
   switch (op.kind) {
     case 'createTable': return createTable(op, ctx);
     case 'dropTable':
-      return ctx.table(op.table) ? { action: 'apply', op } : { action: 'skip', detail: 'absent' };
+      return ctx.table(op.table) ? keptForRecreation(op, ctx) ?? { action: 'apply', op } : { action: 'skip', detail: 'absent' };
     case 'renameTable': return renameTable(op, ctx);
     case 'addColumn': return addColumn(op, ctx);
     case 'dropColumn': {
       const table = ctx.table(op.table);
       if (!table) return { action: 'skip', detail: `table ${op.table} absent` };
-      return findColumn(table, op.column) ? { action: 'apply', op } : { action: 'skip', detail: 'absent' };
+      return findColumn(table, op.column) ? keptForRecreation(op, ctx) ?? { action: 'apply', op } : { action: 'skip', detail: 'absent' };
     }
     case 'renameColumn': return renameColumn(op, ctx);
     case 'alterColumn': return alterColumn(op, ctx);
@@ -71,6 +91,65 @@ export function classify(declared: SchemaOperation, ctx: ClassifyContext): Decis
     case 'addForeignKey': return addForeignKey(op, ctx);
     case 'dropIndex': case 'dropUnique': case 'dropForeignKey': return dropByName(op, ctx);
   }
+}
+
+/**
+ * An operation inside a table (or referring to one, as a foreign key does)
+ * that is absent and that a later migration of this run drops: there is
+ * nothing to act on, and what it would make would be dropped again. Skipped,
+ * the table left absent.
+ */
+function tableRemovedLater(op: SchemaOperation, ctx: ClassifyContext): Decision | undefined {
+  const lookahead = ctx.lookahead;
+  if (!lookahead || op.kind === 'createTable' || op.kind === 'renameTable' || op.kind.startsWith('drop')) return undefined;
+  const tables = op.kind === 'addForeignKey' ? [op.table, op.foreignKey.references.table] : [op.table];
+  for (const table of tables) {
+    if (ctx.table(table)) continue;
+    const removedBy = lookahead.laterRemoval({ table });
+    if (removedBy === undefined) continue;
+    const what = table === op.table ? `table ${table} absent` : `references ${table}, absent`;
+    return { action: 'skip', detail: `${what}; dropped later by ${removedBy}`, leftAbsent: { object: { table }, removedBy } };
+  }
+  return undefined;
+}
+
+/**
+ * An object absent from the database that a later migration of this run
+ * removes (itself, or one of the columns it is made of): left absent.
+ */
+function removedLater(ctx: ClassifyContext, table: CatalogTable | undefined, object: { table: string; column?: string; key?: string }, columns: readonly string[] = []): Decision | undefined {
+  const lookahead = ctx.lookahead;
+  if (!lookahead) return undefined;
+  const own = lookahead.laterRemoval(object);
+  if (own !== undefined) {
+    const leftAbsent = object.key === undefined ? { leftAbsent: { object: { table: object.table, ...(object.column !== undefined ? { column: object.column } : {}) }, removedBy: own } } : {};
+    return { action: 'skip', detail: `absent; dropped later by ${own}`, ...leftAbsent };
+  }
+  for (const column of columns) {
+    if (table && findColumn(table, column)) continue;
+    const removedBy = lookahead.laterRemoval({ table: object.table, column });
+    if (removedBy !== undefined) return { action: 'skip', detail: `column ${column} absent; dropped later by ${removedBy}` };
+  }
+  return undefined;
+}
+
+/**
+ * A drop between an earlier create of this run and a later one: where the
+ * database already holds the object as the later operation declares it (an
+ * init script made the newest schema), the object is the one the run ends
+ * with, and dropping it would only throw its rows away. Judged against the
+ * object's last declared shape; a database holding an older shape gets the drop.
+ */
+function keptForRecreation(op: SchemaOperation, ctx: ClassifyContext): Decision | undefined {
+  const again = ctx.lookahead?.laterRecreation(op);
+  if (!again) return undefined;
+  let judged: Decision;
+  try {
+    judged = classify(again.op, { ...ctx, lookahead: again.lookahead });
+  } catch {
+    return undefined;
+  }
+  return judged.action === 'skip' ? { action: 'skip', detail: `exists as ${again.revision} creates it again (${judged.detail})` } : undefined;
 }
 
 /**
@@ -159,7 +238,7 @@ function createTable(op: Extract<SchemaOperation, { kind: 'createTable' }>, ctx:
   if (!actual) {
     const renamed = ctx.lookahead?.laterTableName(op.table);
     if (renamed && ctx.table(renamed)) return { action: 'skip', detail: `exists as ${renamed}, which a later migration renames it to` };
-    return { action: 'apply', op };
+    return removedLater(ctx, undefined, { table: op.table }) ?? { action: 'apply', op };
   }
   const lookahead = ctx.lookahead;
   const later = lookahead && {
@@ -170,6 +249,14 @@ function createTable(op: Extract<SchemaOperation, { kind: 'createTable' }>, ctx:
 }
 
 function renameTable(op: Extract<SchemaOperation, { kind: 'renameTable' }>, ctx: ClassifyContext): Decision {
+  if (!ctx.table(op.from) && !ctx.table(op.to)) {
+    const gone = removedLater(ctx, undefined, { table: op.to });
+    if (gone) return gone;
+  }
+  if (ctx.table(op.from) && ctx.table(op.to)) {
+    const again = ctx.lookahead?.laterCreation({ table: op.from });
+    if (again) return { action: 'skip', detail: `already renamed (${op.to} exists; the ${op.from} there is the one ${again} creates again)` };
+  }
   return renameDecision(op, '', ctx.table(op.from) !== undefined, ctx.table(op.to) !== undefined, {
     both: 'drop or rename one of them by hand, then re-run `idem up`',
     neither: `create ${op.from} in an earlier migration, or check the names`,
@@ -182,7 +269,7 @@ function addColumn(op: Extract<SchemaOperation, { kind: 'addColumn' }>, ctx: Cla
   if (!existing) {
     const renamed = ctx.lookahead?.laterColumnName(op.table, op.column);
     if (renamed && findColumn(table, renamed)) return { action: 'skip', detail: `exists as ${op.table}.${renamed}, which a later migration renames it to` };
-    return { action: 'apply', op };
+    return removedLater(ctx, table, { table: op.table, column: op.column }) ?? { action: 'apply', op };
   }
   const differences = compareColumn(ctx.types, `${op.table}.${op.column}`, op.spec, existing, table, { inPrimaryKey: op.spec.primaryKey === true });
   return judge(differences, ctx, 'exists');
@@ -190,6 +277,14 @@ function addColumn(op: Extract<SchemaOperation, { kind: 'addColumn' }>, ctx: Cla
 
 function renameColumn(op: Extract<SchemaOperation, { kind: 'renameColumn' }>, ctx: ClassifyContext): Decision {
   const table = requireTable(op, op.table, ctx);
+  if (!findColumn(table, op.from) && !findColumn(table, op.to)) {
+    const gone = removedLater(ctx, table, { table: op.table, column: op.to });
+    if (gone) return gone;
+  }
+  if (findColumn(table, op.from) && findColumn(table, op.to)) {
+    const again = ctx.lookahead?.laterCreation({ table: op.table, column: op.from });
+    if (again) return { action: 'skip', detail: `already renamed (${op.table}.${op.to} exists; the ${op.from} there is the one ${again} adds again)` };
+  }
   return renameDecision(op, `${op.table}.`, findColumn(table, op.from) !== undefined, findColumn(table, op.to) !== undefined, {
     both: `copy what you need into ${op.to}, drop ${op.from}, then re-run \`idem up\``,
     neither: `add ${op.from} in an earlier migration, or check the names`,
@@ -218,6 +313,8 @@ function alterColumn(op: Extract<SchemaOperation, { kind: 'alterColumn' }>, ctx:
   const table = requireTable(op, op.table, ctx);
   const column = findColumn(table, op.column);
   if (!column) {
+    const gone = removedLater(ctx, table, { table: op.table, column: op.column });
+    if (gone) return gone;
     throw new IdemError('OPERATION_INVALID', `alterColumn ${op.table}.${op.column}: the column does not exist`, {
       operation: { kind: 'alterColumn', target: `${op.table}.${op.column}` },
       hint: `add it first with m.addColumn('${op.table}', '${op.column}', …), or check the name`,
@@ -257,7 +354,7 @@ function createIndex(op: Extract<SchemaOperation, { kind: 'createIndex' }>, ctx:
     return { action: 'skip', detail: `exists as ${same.name}` };
   }
   if (same && !op.index.unique) return { action: 'skip', detail: `exists as ${same.name} (unique)` };
-  return { action: 'apply', op };
+  return removedLater(ctx, table, { table: op.table, key: op.index.name }, op.index.columns) ?? { action: 'apply', op };
 }
 
 function addUnique(op: Extract<SchemaOperation, { kind: 'addUnique' }>, ctx: ClassifyContext): Decision {
@@ -273,7 +370,7 @@ function addUnique(op: Extract<SchemaOperation, { kind: 'addUnique' }>, ctx: Cla
   const same = uniqueByShape(table, op.unique.columns);
   if (same && same.origin !== 'primaryKey') return { action: 'skip', detail: `exists as ${same.name}` };
   if (same || isPrimaryKey(table, op.unique.columns)) return { action: 'skip', detail: 'the primary key already is unique on these columns' };
-  return { action: 'apply', op };
+  return removedLater(ctx, table, { table: op.table, key: op.unique.name }, op.unique.columns) ?? { action: 'apply', op };
 }
 
 function addForeignKey(op: Extract<SchemaOperation, { kind: 'addForeignKey' }>, ctx: ClassifyContext): Decision {
@@ -294,7 +391,7 @@ function addForeignKey(op: Extract<SchemaOperation, { kind: 'addForeignKey' }>, 
   const same = foreignKeyByShape(table, fk.columns, fk.references.table, fk.references.columns);
   // Present under another name, but a declared ON DELETE / ON UPDATE it lacks is still drift.
   if (same) return judge(compareReferentialActions(object, fk, same), ctx, same.name ? `exists as ${same.name}` : 'exists (unnamed)');
-  return { action: 'apply', op };
+  return removedLater(ctx, table, { table: op.table, key: fk.name }, fk.columns) ?? { action: 'apply', op };
 }
 
 /**
@@ -307,20 +404,22 @@ function dropByName(op: Extract<SchemaOperation, { kind: 'dropIndex' | 'dropUniq
   if (!table) return { action: 'skip', detail: `table ${op.table} absent` };
   if (op.kind === 'dropForeignKey') {
     const named = foreignKeyByName(table, op.name);
-    if (named) return { action: 'apply', op: { ...op, resolved: { columns: named.columns, refTable: named.refTable } } };
+    if (named) return keptForRecreation(op, ctx) ?? { action: 'apply', op: { ...op, resolved: { columns: named.columns, refTable: named.refTable } } };
     const declared = ctx.declared(op.table, op.name);
     const same = declared?.refTable && declared.refColumns ? foreignKeyByShape(table, declared.columns, declared.refTable, declared.refColumns) : undefined;
     if (same) {
+      const kept = keptForRecreation(op, ctx);
+      if (kept) return kept;
       return { action: 'apply', op: { ...op, resolved: { columns: same.columns, refTable: same.refTable } }, detail: same.name ? `found as ${same.name}` : 'found unnamed by its columns' };
     }
     return { action: 'skip', detail: 'absent' };
   }
   const named = indexByName(table, op.name);
-  if (named) return { action: 'apply', op: { ...op, name: named.name } };
+  if (named) return keptForRecreation(op, ctx) ?? { action: 'apply', op: { ...op, name: named.name } };
   const declared = ctx.declared(op.table, op.name);
   if (declared) {
     const same = declared.kind === 'index' ? indexByShape(table, declared.columns) : uniqueByShape(table, declared.columns);
-    if (same && same.origin !== 'primaryKey') return { action: 'apply', op: { ...op, name: same.name }, detail: `found as ${same.name}` };
+    if (same && same.origin !== 'primaryKey') return keptForRecreation(op, ctx) ?? { action: 'apply', op: { ...op, name: same.name }, detail: `found as ${same.name}` };
   }
   return { action: 'skip', detail: 'absent' };
 }

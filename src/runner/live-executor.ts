@@ -11,6 +11,7 @@ import type { OperationExecutor, OperationResult, TableSummary } from '../plan/m
 import { detailWithNote, operationTarget, type Operation } from '../plan/operations.ts';
 import { StaleTable, type CatalogState } from './catalog-state.ts';
 import { classify, type Decision, type DeclaredConstraint, type SchemaOperation } from './classify.ts';
+import type { LeftAbsent } from './left-absent.ts';
 import type { RunLookahead } from './lookahead.ts';
 import { RESUMED, type MigrationProgress } from './progress-journal.ts';
 import { throwIfInterrupted } from './interruption.ts';
@@ -95,6 +96,7 @@ export class LiveExecutor implements OperationExecutor {
     const catalog = this.#o.catalog;
     await catalog.load(touchedTables(op));
     const decision = await this.#classifyFresh(op);
+    if (decision.action === 'skip' && decision.leftAbsent) this.#o.lookahead?.leftAbsent.add(decision.leftAbsent.object, decision.leftAbsent.removedBy);
     if (decision.action === 'skip') return { result: { outcome: 'skipped', detail: decision.detail, ...(decision.differences ? { differences: decision.differences } : {}) }, sql: [] };
     if (decision.action === 'drift') {
       if (this.#o.strict) {
@@ -176,7 +178,28 @@ export class LiveExecutor implements OperationExecutor {
     }
   }
 
+  /**
+   * A data operation of a run that left a table or column absent (a later
+   * migration drops it) may read it: where its statement fails on exactly
+   * such an object, there is no data work to do, and it is skipped saying
+   * so (left-absent.ts). The statements run guarded then, so that on
+   * PostgreSQL the failure leaves the migration's transaction usable.
+   */
   async #data(op: Extract<Operation, { kind: 'executeIf' | 'sql' }>): Promise<{ result: OperationResult; sql: string[] }> {
+    const leftAbsent = this.#o.lookahead?.leftAbsent;
+    if (!leftAbsent || leftAbsent.isEmpty) return this.#runData(op);
+    const transactions = this.#o.session.transactions;
+    try {
+      return await (transactions.guard ? transactions.guard(() => this.#runData(op)) : this.#runData(op));
+    } catch (error) {
+      // A batch of held DDL that failed in front of the guard is the migration's failure, not this statement's.
+      const skip = transactions.batchFailed?.() ? undefined : skipForLeftAbsent(this.#o.session, leftAbsent, error);
+      if (skip) return { result: skip, sql: [] };
+      throw error;
+    }
+  }
+
+  async #runData(op: Extract<Operation, { kind: 'executeIf' | 'sql' }>): Promise<{ result: OperationResult; sql: string[] }> {
     const session = this.#o.session;
     if (op.kind === 'executeIf') {
       const holds = await evaluateCondition(session, op.condition, op.conditionParams);
@@ -248,6 +271,17 @@ export class LiveExecutor implements OperationExecutor {
   log(message: string): void {
     this.#o.emit({ event: 'log', revision: this.#o.revision, message });
   }
+}
+
+/** The skip of a data operation whose statement failed on an object this run left absent, if it did. */
+export function skipForLeftAbsent(session: DialectSession, leftAbsent: LeftAbsent, error: unknown): OperationResult | undefined {
+  for (let e: unknown = error; e instanceof Error; e = e.cause) {
+    const missing = session.missingObject(e);
+    if (!missing) continue;
+    const removedBy = leftAbsent.removing(missing);
+    return removedBy === undefined ? undefined : { outcome: 'skipped', detail: `reads ${missing.name}, absent; dropped later by ${removedBy}` };
+  }
+  return undefined;
 }
 
 function tableOf(op: SchemaOperation): string {

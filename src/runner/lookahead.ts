@@ -10,6 +10,7 @@ import { TYPE_FIELDS } from '../catalog/compare-shape.ts';
 import type { ColumnSpec } from '../plan/column-spec.ts';
 import type { Operation } from '../plan/operations.ts';
 import type { Lookahead, SchemaOperation } from './classify.ts';
+import { LeftAbsent } from './left-absent.ts';
 
 export interface RecordedOperation {
   /** Order in the run: migration index, then operation index. */
@@ -29,6 +30,10 @@ export class RunLookahead {
   readonly #vacating: RecordedOperation[];
   /** Revisions recorded only, never run now: applied migrations after the ones a reapply runs again. */
   readonly #recordedOnly: ReadonlySet<string>;
+  /** Schema operations that create, remove or move an object, for laterRemoval and laterRecreation. */
+  readonly #lifecycle: RecordedOperation[];
+  /** What this run left absent because a later migration removes it: the data operations between ask. */
+  readonly leftAbsent = new LeftAbsent();
 
   constructor(records: RecordedOperation[], recordedOnly: ReadonlySet<string> = new Set()) {
     const sorted = [...records].sort((a, b) => a.position - b.position);
@@ -36,6 +41,7 @@ export class RunLookahead {
     this.#renames = sorted.filter((r) => r.op.kind === 'renameTable' || r.op.kind === 'renameColumn');
     this.#vacating = sorted.filter((r) => ['renameTable', 'renameColumn', 'dropTable', 'dropColumn'].includes(r.op.kind));
     this.#recordedOnly = recordedOnly;
+    this.#lifecycle = sorted.filter((r) => r.op.kind !== 'executeIf' && r.op.kind !== 'sql' && r.op.kind !== 'alterColumn');
   }
 
   get size(): number {
@@ -85,8 +91,59 @@ export class RunLookahead {
         }
         return name === column || vacatedBefore(entered, table, name) ? undefined : name;
       },
+      laterRemoval: (object) => this.#laterRemoval(object, position),
+      laterCreation: (object) => this.#laterCreation(object, position),
+      laterRecreation: (op) => this.#laterRecreation(op, position),
       ...(this.#recordedOnly.size > 0 ? { ownedLater: (op: SchemaOperation) => this.#ownedLater(op, position) } : {}),
     };
+  }
+
+  /**
+   * The first later operation of this run that removes the object, when
+   * nothing moves its name before: an object a later migration drops need
+   * not exist in between, so an absent one is left absent. A rename from or
+   * into the name ends the search (what is dropped then is another object).
+   */
+  #laterRemoval(object: ObjectName, position: number): string | undefined {
+    for (let i = firstAfter(this.#lifecycle, position); i < this.#lifecycle.length; i++) {
+      const { op, revision } = this.#lifecycle[i]!;
+      const effect = effectOn(op, object);
+      if (effect === 'removes') return revision;
+      if (effect === 'moves') return undefined;
+    }
+    return undefined;
+  }
+
+  /** The first later operation of this run that creates the object, when nothing removes or moves it before. */
+  #laterCreation(object: ObjectName, position: number): string | undefined {
+    for (let i = firstAfter(this.#lifecycle, position); i < this.#lifecycle.length; i++) {
+      const { op, revision } = this.#lifecycle[i]!;
+      const effect = effectOn(op, object);
+      if (effect === 'creates') return revision;
+      if (effect !== undefined) return undefined;
+    }
+    return undefined;
+  }
+
+  /**
+   * For a drop of an object that this run also creates earlier: the next
+   * later operation that creates it again, with the look-ahead from there.
+   * The database may hold the object in that last declared shape (an init
+   * script made the newest schema), and then the drop in between would only
+   * throw its rows away.
+   */
+  #laterRecreation(drop: SchemaOperation, position: number): ReturnType<Lookahead['laterRecreation']> {
+    const object = removedObject(drop);
+    if (!object) return undefined;
+    const createdEarlier = this.#lifecycle.some((r) => r.position < position && !this.#recordedOnly.has(r.revision) && effectOn(r.op, object) === 'creates');
+    if (!createdEarlier) return undefined;
+    for (let i = firstAfter(this.#lifecycle, position); i < this.#lifecycle.length; i++) {
+      const r = this.#lifecycle[i]!;
+      const effect = effectOn(r.op, object);
+      if (effect === 'creates') return { revision: r.revision, op: r.op as SchemaOperation, lookahead: this.after(r.position) };
+      if (effect !== undefined) return undefined;
+    }
+    return undefined;
   }
 
   /**
@@ -118,6 +175,54 @@ export class RunLookahead {
       if (revision !== undefined) return { owner: revision };
     }
     return undefined;
+  }
+}
+
+/** A table, a column of it, or a key (index, unique key, foreign key) of it by name. */
+export type ObjectName = { table: string; column?: string; key?: string };
+
+/** The object a drop removes. */
+function removedObject(op: SchemaOperation): ObjectName | undefined {
+  switch (op.kind) {
+    case 'dropTable': return { table: op.table };
+    case 'dropColumn': return { table: op.table, column: op.column };
+    case 'dropIndex': case 'dropUnique': case 'dropForeignKey': return { table: op.table, key: op.name };
+    default: return undefined;
+  }
+}
+
+/**
+ * What an operation does to an object's existence: creates it (createTable
+ * creates everything in the table), removes it (a drop of it or of its
+ * table), moves its name (a rename from or into it), or nothing.
+ */
+function effectOn(op: Operation, object: ObjectName): 'creates' | 'removes' | 'moves' | undefined {
+  const { table } = object;
+  switch (op.kind) {
+    // A column is created with the table only if the table declares it; a key is taken to be.
+    case 'createTable': return op.table === table && (object.column === undefined || object.column in op.columns) ? 'creates' : undefined;
+    case 'dropTable': return op.table === table ? 'removes' : undefined;
+    case 'renameTable': return op.from === table || op.to === table ? 'moves' : undefined;
+    default: break;
+  }
+  if (object.column === undefined && object.key === undefined) return undefined;
+  if (!('table' in op) || op.table !== table) return undefined;
+  if (object.column !== undefined) {
+    const column = object.column;
+    switch (op.kind) {
+      case 'addColumn': return op.column === column ? 'creates' : undefined;
+      case 'dropColumn': return op.column === column ? 'removes' : undefined;
+      case 'renameColumn': return op.from === column || op.to === column ? 'moves' : undefined;
+      default: return undefined;
+    }
+  }
+  const key = object.key;
+  switch (op.kind) {
+    case 'createIndex': return op.index.name === key ? 'creates' : undefined;
+    case 'addUnique': return op.unique.name === key ? 'creates' : undefined;
+    case 'addForeignKey': return op.foreignKey.name === key ? 'creates' : undefined;
+    case 'dropIndex': case 'dropUnique': case 'dropForeignKey': return op.name === key ? 'removes' : undefined;
+    default: return undefined;
   }
 }
 

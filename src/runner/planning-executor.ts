@@ -19,7 +19,7 @@ import { classify, type DeclaredConstraint, type SchemaOperation } from './class
 import { evaluateCondition } from './condition.ts';
 import type { Direction, EventSink, OutcomeCounts } from './events.ts';
 import { addCount } from './events.ts';
-import { asOperationError } from './live-executor.ts';
+import { asOperationError, skipForLeftAbsent } from './live-executor.ts';
 import type { RunLookahead } from './lookahead.ts';
 import { RESUMED, type MigrationProgress } from './progress-journal.ts';
 import { declaredConstraints } from './operation-facts.ts';
@@ -119,6 +119,7 @@ export class PlanningExecutor implements OperationExecutor {
       declared: (table, name) => this.#o.declared.get(`${table}.${name}`),
       ...(this.#o.lookahead ? { lookahead: this.#o.lookahead.after(this.#position) } : {}),
     });
+    if (decision.action === 'skip' && decision.leftAbsent) this.#o.lookahead?.leftAbsent.add(decision.leftAbsent.object, decision.leftAbsent.removedBy);
     if (decision.action === 'skip') return { outcome: 'skipped', detail: decision.detail, ...(decision.differences ? { differences: decision.differences } : {}) };
     if (decision.action === 'drift') return { outcome: 'drift', detail: decision.detail, differences: decision.differences };
     applyChanges(catalog.tables, simulateChanges(catalog.tables, decision.op, this.#o.session).changes);
@@ -138,6 +139,10 @@ export class PlanningExecutor implements OperationExecutor {
       const holds = await evaluateCondition(this.#o.session, op.condition, op.conditionParams);
       return holds ? { outcome: 'applied', detail: 'condition true now' } : { outcome: 'skipped', detail: 'condition false now' };
     } catch (error) {
+      // As up: a condition that reads what this plan leaves absent (a later migration drops it) is skipped.
+      const leftAbsent = this.#o.lookahead?.leftAbsent;
+      const skip = leftAbsent && !leftAbsent.isEmpty ? skipForLeftAbsent(this.#o.session, leftAbsent, error) : undefined;
+      if (skip) return skip;
       // The query may read what an earlier operation of this plan would have created.
       if (this.#o.catalog.changed) {
         return { outcome: 'applied', detail: 'condition cannot be evaluated before the run (it fails on the schema as it is now); runs if it holds then' };

@@ -7,7 +7,7 @@
  * causally, takes a lease row for its run lock instead of GET_LOCK, and
  * retries migrations that lost a race the cluster settled (mysql-galera.ts).
  */
-import type { DialectSession, SessionOptions } from '../dialect.ts';
+import type { DialectSession, MissingObject, SessionOptions } from '../dialect.ts';
 import { MysqlCatalogReader } from './mysql-catalog.ts';
 import { MysqlDdlCompiler } from './mysql-ddl.ts';
 import { MysqlDriver } from './mysql-driver.ts';
@@ -40,6 +40,21 @@ export function isMysqlAlreadyExistsError(error: unknown): boolean {
   if (typeof errno !== 'number') return false;
   if (ALREADY_EXISTS.has(errno)) return true;
   return errno === 1005 && /errno: 121\b/.test(String((error as Error).message ?? ''));
+}
+
+/**
+ * A table that does not exist (1146, `Table 'db.legacy' doesn't exist`) or a
+ * column (1054, `Unknown column 'u.old_name' in 'field list'`).
+ */
+export function mysqlMissingObject(error: unknown): MissingObject | undefined {
+  const e = error as { errno?: unknown; message?: unknown } | null;
+  const message = String(e?.message ?? '');
+  const quoted = /'([^']+)'/.exec(message)?.[1];
+  if (quoted === undefined) return undefined;
+  const name = quoted.split('.').pop()!;
+  if (e?.errno === 1146) return { kind: 'table', name };
+  if (e?.errno === 1054) return { kind: 'column', name };
+  return undefined;
 }
 
 export async function openMysqlSession(
@@ -75,6 +90,7 @@ export async function openMysqlSession(
     quoteIdentifier: quoteMysqlIdentifier,
     bindPlaceholders: (sql) => sql, // `?` is mysql2's placeholder too
     isAlreadyExistsError: isMysqlAlreadyExistsError,
+    missingObject: mysqlMissingObject,
     ...(galera ? { isRaceError: isGaleraRaceError, retryRead } : {}),
     /*
      * GET_LOCK is held from the first migration to the last: no other runner

@@ -313,6 +313,26 @@ export class PostgresTransactions implements TransactionControl {
    * https://www.postgresql.org/docs/current/sql-savepoint.html
    * https://www.postgresql.org/docs/current/protocol-flow.html#PROTOCOL-FLOW-MULTI-STATEMENT
    */
+  /**
+   * attempt() for any statements, reads included: inside a savepoint, rolled
+   * back to on failure. The SAVEPOINT goes first on its own, so statements
+   * deferred before it (which it sends ahead of itself) fail as a batch, not
+   * as the guarded statements' failure.
+   */
+  async guard<T>(run: () => Promise<T>): Promise<T> {
+    if (!this.#driver.inTransaction) return run();
+    const name = `idem_guard_${++this.#savepoints}`;
+    await this.#driver.execute(`SAVEPOINT ${name}`);
+    try {
+      const result = await run();
+      await this.#driver.execute(`RELEASE SAVEPOINT ${name}`);
+      return result;
+    } catch (error) {
+      await this.#driver.execute(`ROLLBACK TO SAVEPOINT ${name}`).catch(() => undefined);
+      throw error;
+    }
+  }
+
   async attempt(sql: string, params: unknown[]): Promise<ExecResult> {
     if (!this.#driver.inTransaction) return this.#driver.execute(sql, params);
     if (this.#deferring && params.length === 0) {

@@ -17,7 +17,7 @@
  */
 import { IdemError } from '../../errors.ts';
 import { maskUrl } from '../connection-url.ts';
-import type { DialectSession } from '../dialect.ts';
+import type { DialectSession, MissingObject } from '../dialect.ts';
 import { PostgresCatalogReader } from './postgres-catalog.ts';
 import { PostgresDdlCompiler } from './postgres-ddl.ts';
 import { PostgresDriver } from './postgres-driver.ts';
@@ -84,6 +84,7 @@ export async function openPostgresSession(target: { url: string }, idemTables: r
     quoteIdentifier: quotePostgresIdentifier,
     bindPlaceholders: bindPostgresPlaceholders,
     isAlreadyExistsError: isPostgresAlreadyExists,
+    missingObject: postgresMissingObject,
     // The session lock is held from the first migration to the last: no other runner writes in between.
     // The transaction lock is taken again for each migration: another runner may have got in before.
     async changedByOthers() {
@@ -104,6 +105,22 @@ export function isPostgresAlreadyExists(error: unknown): boolean {
   if (typeof e?.code !== 'string') return false;
   if (ALREADY_EXISTS.has(e.code)) return true;
   return e.code === '23505' && (e.schema === 'pg_catalog' || (typeof e.constraint === 'string' && e.constraint.startsWith('pg_')));
+}
+
+/**
+ * undefined_table (42P01, `relation "legacy" does not exist`) and
+ * undefined_column (42703, `column "old_name" does not exist`, `column
+ * u.old_name does not exist`, `column "old_name" of relation "users" does not exist`).
+ * https://www.postgresql.org/docs/current/errcodes-appendix.html
+ */
+export function postgresMissingObject(error: unknown): MissingObject | undefined {
+  const e = error as { code?: unknown; message?: unknown } | null;
+  const message = String(e?.message ?? '');
+  const kind = e?.code === '42P01' ? 'table' : e?.code === '42703' ? 'column' : undefined;
+  if (kind === undefined) return undefined;
+  const found = /^(?:relation|column) (?:"([^"]+)"|(\S+))/.exec(message);
+  const named = found?.[1] ?? found?.[2]?.split('.').pop();
+  return named === undefined ? undefined : { kind, name: named };
 }
 
 /** The URL without idem's own parameters (`schema`, `pooler`), and those parameters. */

@@ -3,7 +3,7 @@
  * lock and transactions around it.
  */
 import { IdemError } from '../../errors.ts';
-import type { DialectSession } from '../dialect.ts';
+import type { DialectSession, MissingObject } from '../dialect.ts';
 import { SqliteCatalogReader } from './sqlite-catalog.ts';
 import { SqliteDdlCompiler } from './sqlite-ddl.ts';
 import { openSqlite, type SqliteDriver } from './sqlite-driver.ts';
@@ -49,6 +49,7 @@ export async function openSqliteSession(path: string, idemTables: readonly strin
     quoteIdentifier: quoteSqliteIdentifier,
     bindPlaceholders: (sql) => sql, // SQLite's own placeholder is `?`
     isAlreadyExistsError: (error) => /already exists|duplicate column name/i.test(String((error as Error)?.message ?? '')),
+    missingObject: sqliteMissingObject,
     async changedByOthers() {
       // data_version moves only when another connection commits: https://www.sqlite.org/pragma.html#pragma_data_version
       const [row] = await driver.query<{ data_version: number }>('PRAGMA data_version');
@@ -71,4 +72,10 @@ export async function openSqliteSession(path: string, idemTables: readonly strin
       await driver.close();
     },
   };
+}
+
+/** `no such table: main.legacy`, `no such column: u.old_name`: SQLite names what it could not resolve. */
+export function sqliteMissingObject(error: unknown): MissingObject | undefined {
+  const found = /no such (table|column): (\S+)/.exec(String((error as Error)?.message ?? ''));
+  return found ? { kind: found[1] as MissingObject['kind'], name: found[2]!.split('.').pop()! } : undefined;
 }
