@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The kill-and-rerun property test (test/property/kill-rerun.test.ts) with many more cases than
-# `npm test` runs: IDEM_FUZZ_RUNS per engine (default 200) from a fresh seed (printed; set
-# IDEM_FUZZ_SEED to replay one). SQLite always; PostgreSQL and MariaDB when IDEM_TEST_POSTGRES_URL /
+# The property tests with many more cases than `npm test` runs, from a fresh seed (printed; set
+# IDEM_FUZZ_SEED to replay one): kill and re-run (test/property/kill-rerun.test.ts, IDEM_FUZZ_RUNS
+# per engine, default 200) and adoption of a clean run's final shape
+# (test/property/adopt-final-shape.test.ts, IDEM_FUZZ_ADOPT_RUNS per engine, default 300). SQLite always; PostgreSQL and MariaDB when IDEM_TEST_POSTGRES_URL /
 # IDEM_TEST_MARIADB_URL are set, else when the local servers answer on their usual ports. The engines
 # run side by side, one process each; their reports follow when all are done.
 set -euo pipefail
@@ -9,6 +10,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/node-env.sh"
 cd "$root"
 
 export IDEM_FUZZ_RUNS="${IDEM_FUZZ_RUNS:-200}"
+export IDEM_FUZZ_ADOPT_RUNS="${IDEM_FUZZ_ADOPT_RUNS:-300}"
 export IDEM_FUZZ_SEED="${IDEM_FUZZ_SEED:-$(node -e 'console.log(Math.floor(Math.random() * 2 ** 31))')}"
 
 # Whether something listens on host:port (no client tools needed).
@@ -38,12 +40,12 @@ rm -rf "$cli_dir"
 npx tsc -p tsconfig.build.json --outDir "$cli_dir/dist"
 echo '{ "type": "module" }' > "$cli_dir/dist/package.json"
 export IDEM_FUZZ_CLI="$cli_dir/dist/cli/bin.js"
-echo "fuzz: ${IDEM_FUZZ_RUNS} case(s) per engine on ${engines[*]}, seed ${IDEM_FUZZ_SEED}" >&2
+echo "fuzz: ${IDEM_FUZZ_RUNS} kill case(s) and ${IDEM_FUZZ_ADOPT_RUNS} adoption case(s) per engine on ${engines[*]}, seed ${IDEM_FUZZ_SEED}" >&2
 logs="$(mktemp -d)"
 started=$SECONDS
 pids=()
 for engine in "${engines[@]}"; do
-  IDEM_TEST_ENGINES="$engine" node --test --test-reporter=spec test/property/kill-rerun.test.ts > "$logs/$engine.log" 2>&1 &
+  IDEM_TEST_ENGINES="$engine" node --test --test-reporter=spec test/property/kill-rerun.test.ts test/property/adopt-final-shape.test.ts > "$logs/$engine.log" 2>&1 &
   pids+=($!)
 done
 status=0
@@ -52,6 +54,6 @@ for i in "${!engines[@]}"; do
   echo "=== ${engines[$i]}" >&2
   cat "$logs/${engines[$i]}.log"
 done
-echo "fuzz: seed ${IDEM_FUZZ_SEED}, ${IDEM_FUZZ_RUNS} case(s) per engine, $((SECONDS - started)) s, $([ "$status" = 0 ] && echo passed || echo FAILED)" >&2
+echo "fuzz: seed ${IDEM_FUZZ_SEED}, ${IDEM_FUZZ_RUNS} kill and ${IDEM_FUZZ_ADOPT_RUNS} adoption case(s) per engine, $((SECONDS - started)) s, $([ "$status" = 0 ] && echo passed || echo FAILED)" >&2
 rm -rf "$logs"
 exit "$status"

@@ -47,7 +47,7 @@ export class Unavailable extends Error {}
 /** How long a case waits for a server that went away (restarted, crashed) to come back. */
 const SERVER_WAIT_MS = Number(process.env.IDEM_FUZZ_SERVER_WAIT_SECONDS ?? 120) * 1000;
 
-async function scratchProject(engine: Engine): Promise<TestProject> {
+export async function scratchProject(engine: Engine): Promise<TestProject> {
   const deadline = Date.now() + SERVER_WAIT_MS;
   for (;;) {
     try {
@@ -64,7 +64,7 @@ async function scratchProject(engine: Engine): Promise<TestProject> {
  * about idem: if a fresh scratch database cannot be had now, report that
  * instead of the failure, so it is not shrunk as a counterexample.
  */
-async function unlessUnavailable(engine: Engine, error: unknown): Promise<unknown> {
+export async function unlessUnavailable(engine: Engine, error: unknown): Promise<unknown> {
   try {
     await (await engine.createDatabase()).drop();
     return error;
@@ -79,7 +79,7 @@ async function unlessUnavailable(engine: Engine, error: unknown): Promise<unknow
  * there is the server's (a temp file removed under it, a restart), not idem's:
  * tried three times, then reported as Unavailable, never as a divergence.
  */
-async function stateOf(p: TestProject): Promise<DatabaseState> {
+export async function stateOf(p: TestProject): Promise<DatabaseState> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await readState(p);
@@ -90,7 +90,7 @@ async function stateOf(p: TestProject): Promise<DatabaseState> {
   }
 }
 
-function output(run: CliResult | { stdout: string; stderr: string }): string {
+export function output(run: CliResult | { stdout: string; stderr: string }): string {
   const text = `${run.stdout}${run.stderr}`.trim().split('\n');
   return text.slice(-15).join('\n');
 }
@@ -114,7 +114,7 @@ function delayScale(engine: Engine): number {
 }
 
 /** The clean run: must apply every schema operation (else the generator's model is wrong). Returns its state. */
-async function cleanRun(p: TestProject, chain: Chain): Promise<DatabaseState> {
+export async function cleanRun(p: TestProject, chain: Chain): Promise<DatabaseState> {
   const started = performance.now();
   const run = await up(p);
   const seen = cleanRunMs.get(p.engine.name) ?? { total: 0, runs: 0 };

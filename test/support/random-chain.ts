@@ -41,14 +41,25 @@ export function chainChoices(limits: { migrations: number; steps: number } = { m
   return fc.array(fc.array(step, { minLength: 1, maxLength: limits.steps }), { minLength: 1, maxLength: limits.migrations });
 }
 
-export function buildChain(choices: ChainChoices): Chain {
+/**
+ * `crash`: the kill-and-rerun property's mix. `transient`: the adoption
+ * property's (test/property/adopt-final-shape.test.ts): drops about as common
+ * as creates, so objects are made and removed again within one chain (names
+ * come from small pools, so a dropped one is often made again), and inserts
+ * that break the keys a chain dropped: a value a unique key no longer
+ * forbids, a reference no foreign key checks any more.
+ */
+export type ChainProfile = 'crash' | 'transient';
+
+export function buildChain(choices: ChainChoices, profile: ChainProfile = 'crash'): Chain {
   const model = new ChainModel();
   const fresh = { n: 100 };
   const chain: Chain = [];
+  const generators = profile === 'transient' ? TRANSIENT_GENERATORS : GENERATORS;
   for (const migration of choices) {
     const steps: Step[] = [];
     for (const numbers of migration) {
-      const step = chooseStep({ model, p: new Picks(numbers), fresh });
+      const step = chooseStep({ model, p: new Picks(numbers), fresh, violate: profile === 'transient' }, generators);
       if (step) steps.push(step);
     }
     if (steps.length > 0) chain.push({ revision: `r${chain.length + 1}`, steps });
@@ -90,6 +101,8 @@ interface Gen {
   model: ChainModel;
   p: Picks;
   fresh: { n: number };
+  /** Inserts may hold what a dropped key forbade (duplicates, orphans). */
+  violate: boolean;
 }
 
 type Generator = (g: Gen) => Step | null;
@@ -101,10 +114,17 @@ const GENERATORS: Array<[number, Generator]> = [
   [3, dropUnique], [3, dropForeignKey], [3, deleteRow], [2, dropTable],
 ];
 
-function chooseStep(g: Gen): Step | null {
+/** Sums to 100, as GENERATORS does. */
+const TRANSIENT_GENERATORS: Array<[number, Generator]> = [
+  [9, createTable], [14, insertRow], [9, addColumn], [5, updateRows], [7, createIndex], [7, addUnique],
+  [6, addForeignKey], [5, alterColumn], [3, renameColumn], [7, dropColumn], [2, renameTable], [6, dropIndex],
+  [7, dropUnique], [6, dropForeignKey], [2, deleteRow], [5, dropTable],
+];
+
+function chooseStep(g: Gen, generators: Array<[number, Generator]>): Step | null {
   let roll = g.p.below(100);
   if (g.model.tables.size === 0) return createTable(g);
-  for (const [weight, generate] of GENERATORS) {
+  for (const [weight, generate] of generators) {
     if (roll < weight) return generate(g);
     roll -= weight;
   }
@@ -225,7 +245,7 @@ function parentIds(model: ChainModel, t: ModelTable, c: ModelColumn): number[] {
 }
 
 /** A data insert guarded by the data itself: NOT EXISTS in the statement and in the condition. */
-function insertRow({ model, p, fresh }: Gen): Step | null {
+function insertRow({ model, p, fresh, violate }: Gen): Step | null {
   const t = anyTable(model, p);
   if (!t) return null;
   let id = 1 + p.below(9);
@@ -234,9 +254,15 @@ function insertRow({ model, p, fresh }: Gen): Step | null {
   for (const c of t.columns) {
     const required = !c.nullable && c.default === undefined;
     if (!required && !p.chance(60)) continue;
-    if (c.ref) {
+    const unchecked = c.ref ? !t.foreignKeys.some((f) => f.column === c.name) : !inUniqueKey(t, c.name);
+    const copied = violate && unchecked && t.rows.size > 0 && p.chance(30) ? p.one([...t.rows.values()]).get(c.name) : undefined;
+    if (copied) {
+      given.set(c.name, copied);
+    } else if (c.ref) {
       const ids = parentIds(model, t, c);
-      given.set(c.name, ids.length > 0 && !p.chance(20) ? literal('integer', p.one(ids)) : null);
+      // Without a key on the column, now and then an id no parent has.
+      const orphan = violate && unchecked && p.chance(30);
+      given.set(c.name, orphan ? literal('integer', 900 + p.below(9)) : ids.length > 0 && !p.chance(20) ? literal('integer', p.one(ids)) : null);
     } else if (c.nullable && p.chance(10)) {
       given.set(c.name, null);
     } else {
