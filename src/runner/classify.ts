@@ -58,6 +58,8 @@ export interface Lookahead {
    * later operation that creates it again, and the look-ahead from there.
    */
   laterRecreation(drop: SchemaOperation): { revision: string; op: SchemaOperation; lookahead: Lookahead } | undefined;
+  /** laterRemoval's operation itself, with the look-ahead from there. */
+  removalOf(object: { table: string; column?: string }): { revision: string; op: SchemaOperation; lookahead: Lookahead } | undefined;
 }
 
 export interface ClassifyContext {
@@ -71,7 +73,7 @@ export function classify(declared: SchemaOperation, ctx: ClassifyContext): Decis
   const owned = ctx.lookahead?.ownedLater?.(declared);
   if (owned && 'owner' in owned) return { action: 'skip', detail: `left to ${owned.owner}, applied after it` };
   const op = atLaterNames(owned?.op ?? declared, ctx);
-  const inAbsentTable = tableRemovedLater(op, ctx);
+  const inAbsentTable = tableRemovedLater(op, ctx) ?? inRecreatedObject(op, ctx);
   if (inAbsentTable) return inAbsentTable;
   switch (op.kind) {
     case 'createTable': return createTable(op, ctx);
@@ -141,7 +143,13 @@ function removedLater(ctx: ClassifyContext, table: CatalogTable | undefined, obj
  * object's last declared shape; a database holding an older shape gets the drop.
  */
 function keptForRecreation(op: SchemaOperation, ctx: ClassifyContext): Decision | undefined {
-  const again = ctx.lookahead?.laterRecreation(op);
+  const kept = recreatedAs(op, ctx);
+  return kept && { action: 'skip', detail: `exists as ${kept.revision} creates it again (${kept.detail})` };
+}
+
+/** The later create of what `drop` removes, when the database already holds the object as that create declares it. */
+function recreatedAs(drop: SchemaOperation, ctx: ClassifyContext): { revision: string; detail: string } | undefined {
+  const again = ctx.lookahead?.laterRecreation(drop);
   if (!again) return undefined;
   let judged: Decision;
   try {
@@ -149,7 +157,34 @@ function keptForRecreation(op: SchemaOperation, ctx: ClassifyContext): Decision 
   } catch {
     return undefined;
   }
-  return judged.action === 'skip' ? { action: 'skip', detail: `exists as ${again.revision} creates it again (${judged.detail})` } : undefined;
+  return judged.action === 'skip' ? { revision: again.revision, detail: judged.detail } : undefined;
+}
+
+/**
+ * An operation on a table (or a column) that a later migration of this run
+ * drops and another creates again, where the database already holds it as
+ * created again: the run ends with this very object, so what the history
+ * did to the earlier one in between (a rename, a new column, a key) is not
+ * done to it. Without this, a rename on it would make the drop apply after all.
+ */
+function inRecreatedObject(op: SchemaOperation, ctx: ClassifyContext): Decision | undefined {
+  const lookahead = ctx.lookahead;
+  if (!lookahead || op.kind === 'createTable' || op.kind === 'dropTable') return undefined;
+  const table = op.kind === 'renameTable' ? op.from : op.table;
+  const objects: Array<{ table: string; column?: string }> = [{ table }];
+  if (op.kind === 'alterColumn') objects.push({ table, column: op.column });
+  if (op.kind === 'renameColumn') objects.push({ table, column: op.from });
+  const actual = ctx.table(table);
+  if (!actual) return undefined;
+  for (const object of objects) {
+    if (object.column !== undefined && !findColumn(actual, object.column)) continue;
+    const removal = lookahead.removalOf(object);
+    if (!removal) continue;
+    const kept = recreatedAs(removal.op, { ...ctx, lookahead: removal.lookahead });
+    const name = object.column === undefined ? table : `${table}.${object.column}`;
+    if (kept) return { action: 'skip', detail: `${name} is the one ${kept.revision} creates again after ${removal.revision} drops it; left to them` };
+  }
+  return undefined;
 }
 
 /**

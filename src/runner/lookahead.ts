@@ -30,8 +30,8 @@ export class RunLookahead {
   readonly #vacating: RecordedOperation[];
   /** Revisions recorded only, never run now: applied migrations after the ones a reapply runs again. */
   readonly #recordedOnly: ReadonlySet<string>;
-  /** Schema operations that create, remove or move an object, for laterRemoval and laterRecreation. */
-  readonly #lifecycle: RecordedOperation[];
+  /** Schema operations that create, remove or move an object, by the tables they touch, for laterRemoval and laterRecreation. */
+  readonly #lifecycleByTable = new Map<string, RecordedOperation[]>();
   /** What this run left absent because a later migration removes it: the data operations between ask. */
   readonly leftAbsent = new LeftAbsent();
 
@@ -41,7 +41,15 @@ export class RunLookahead {
     this.#renames = sorted.filter((r) => r.op.kind === 'renameTable' || r.op.kind === 'renameColumn');
     this.#vacating = sorted.filter((r) => ['renameTable', 'renameColumn', 'dropTable', 'dropColumn'].includes(r.op.kind));
     this.#recordedOnly = recordedOnly;
-    this.#lifecycle = sorted.filter((r) => r.op.kind !== 'executeIf' && r.op.kind !== 'sql' && r.op.kind !== 'alterColumn');
+    for (const r of sorted) {
+      if (r.op.kind === 'executeIf' || r.op.kind === 'sql' || r.op.kind === 'alterColumn') continue;
+      const tables = r.op.kind === 'renameTable' ? [r.op.from, r.op.to] : [r.op.table];
+      for (const table of tables) {
+        const list = this.#lifecycleByTable.get(table);
+        if (list) list.push(r);
+        else this.#lifecycleByTable.set(table, [r]);
+      }
+    }
   }
 
   get size(): number {
@@ -91,11 +99,20 @@ export class RunLookahead {
         }
         return name === column || vacatedBefore(entered, table, name) ? undefined : name;
       },
-      laterRemoval: (object) => this.#laterRemoval(object, position),
+      laterRemoval: (object) => this.#laterRemoval(object, position)?.revision,
+      removalOf: (object) => {
+        const removal = this.#laterRemoval(object, position);
+        return removal && { revision: removal.revision, op: removal.op as SchemaOperation, lookahead: this.after(removal.position) };
+      },
       laterCreation: (object) => this.#laterCreation(object, position),
       laterRecreation: (op) => this.#laterRecreation(op, position),
       ...(this.#recordedOnly.size > 0 ? { ownedLater: (op: SchemaOperation) => this.#ownedLater(op, position) } : {}),
     };
+  }
+
+  /** The lifecycle operations that touch a table (under either name, for a rename), in run order. */
+  #onTable(table: string): RecordedOperation[] {
+    return this.#lifecycleByTable.get(table) ?? [];
   }
 
   /**
@@ -104,11 +121,11 @@ export class RunLookahead {
    * not exist in between, so an absent one is left absent. A rename from or
    * into the name ends the search (what is dropped then is another object).
    */
-  #laterRemoval(object: ObjectName, position: number): string | undefined {
-    for (let i = firstAfter(this.#lifecycle, position); i < this.#lifecycle.length; i++) {
-      const { op, revision } = this.#lifecycle[i]!;
-      const effect = effectOn(op, object);
-      if (effect === 'removes') return revision;
+  #laterRemoval(object: ObjectName, position: number): RecordedOperation | undefined {
+    const list = this.#onTable(object.table);
+    for (let i = firstAfter(list, position); i < list.length; i++) {
+      const effect = effectOn(list[i]!.op, object);
+      if (effect === 'removes') return list[i];
       if (effect === 'moves') return undefined;
     }
     return undefined;
@@ -116,10 +133,10 @@ export class RunLookahead {
 
   /** The first later operation of this run that creates the object, when nothing removes or moves it before. */
   #laterCreation(object: ObjectName, position: number): string | undefined {
-    for (let i = firstAfter(this.#lifecycle, position); i < this.#lifecycle.length; i++) {
-      const { op, revision } = this.#lifecycle[i]!;
-      const effect = effectOn(op, object);
-      if (effect === 'creates') return revision;
+    const list = this.#onTable(object.table);
+    for (let i = firstAfter(list, position); i < list.length; i++) {
+      const effect = effectOn(list[i]!.op, object);
+      if (effect === 'creates') return list[i]!.revision;
       if (effect !== undefined) return undefined;
     }
     return undefined;
@@ -135,10 +152,11 @@ export class RunLookahead {
   #laterRecreation(drop: SchemaOperation, position: number): ReturnType<Lookahead['laterRecreation']> {
     const object = removedObject(drop);
     if (!object) return undefined;
-    const createdEarlier = this.#lifecycle.some((r) => r.position < position && !this.#recordedOnly.has(r.revision) && effectOn(r.op, object) === 'creates');
+    const list = this.#onTable(object.table);
+    const createdEarlier = list.some((r) => r.position < position && !this.#recordedOnly.has(r.revision) && effectOn(r.op, object) === 'creates');
     if (!createdEarlier) return undefined;
-    for (let i = firstAfter(this.#lifecycle, position); i < this.#lifecycle.length; i++) {
-      const r = this.#lifecycle[i]!;
+    for (let i = firstAfter(list, position); i < list.length; i++) {
+      const r = list[i]!;
       const effect = effectOn(r.op, object);
       if (effect === 'creates') return { revision: r.revision, op: r.op as SchemaOperation, lookahead: this.after(r.position) };
       if (effect !== undefined) return undefined;

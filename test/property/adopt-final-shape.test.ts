@@ -13,6 +13,7 @@
  *   IDEM_FUZZ_ADOPT_RUNS  cases per engine (default 6; `npm run fuzz` runs 300)
  *   IDEM_FUZZ_SEED        the seed (default fixed, so CI replays the same cases)
  *   IDEM_FUZZ_PATH        with the seed, replays one counterexample (printed on failure)
+ *   IDEM_FUZZ_SHRINK_SECONDS  time spent shrinking a failure (default 300)
  */
 import assert from 'node:assert/strict';
 import { mkdtemp } from 'node:fs/promises';
@@ -30,6 +31,7 @@ import { buildChain, chainChoices, type Chain } from '../support/random-chain.ts
 const RUNS = Number(process.env.IDEM_FUZZ_ADOPT_RUNS ?? 6);
 const SEED = Number(process.env.IDEM_FUZZ_SEED ?? 20_240_601);
 const PATH = process.env.IDEM_FUZZ_PATH;
+const SHRINK_MS = Number(process.env.IDEM_FUZZ_SHRINK_SECONDS ?? 300) * 1000;
 
 interface AdoptStats {
   cases: number;
@@ -71,9 +73,11 @@ for (const engine of engines) {
     test(`${engine.name}: a random chain run clean, its version table emptied, adopts with nothing applied (${RUNS} cases, seed ${SEED})`, async (t) => {
       const stats: AdoptStats = { cases: 0, operations: 0, leftAbsent: 0, dataRuns: 0 };
       let unavailable: Unavailable | undefined;
+      let failingSince: number | undefined;
       let last = { chain: [] as Chain, message: '' };
       const property = fc.asyncProperty(chainChoices({ migrations: 6, steps: 6 }), async (choices) => {
-        if (unavailable) return;
+        // Shrinking has had its time: the remaining candidates pass, so it ends with the smallest failure so far.
+        if (unavailable || (failingSince !== undefined && Date.now() - failingSince > SHRINK_MS)) return;
         const chain = buildChain(choices, 'transient');
         try {
           await adoptsUnchanged(engine, chain, stats);
@@ -82,6 +86,7 @@ for (const engine of engines) {
             unavailable = error;
             fc.pre(false);
           }
+          failingSince ??= Date.now();
           last = { chain, message: error instanceof Error ? error.message : String(error) };
           throw error;
         }
