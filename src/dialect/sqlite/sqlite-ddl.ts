@@ -8,8 +8,9 @@ import { declaredPrimaryKey, mergeColumnChanges } from '../../catalog/compare-sh
 import { indexByName, uniqueByShape } from '../../catalog/find-by-shape.ts';
 import { findColumn, type CatalogTable } from '../../catalog/snapshot.ts';
 import { IdemError } from '../../errors.ts';
-import type { ColumnSpec } from '../../plan/column-spec.ts';
+import type { ColumnSpec, ReferentialAction } from '../../plan/column-spec.ts';
 import { uniqueColumnConstraintName } from '../../plan/constraint-names.ts';
+import { referentialActionSql } from '../../plan/referential-actions.ts';
 import type { Operation } from '../../plan/operations.ts';
 import { validateColumnSpec } from '../../plan/validate-column.ts';
 import type { DdlCompiler, Statement } from '../dialect.ts';
@@ -183,10 +184,10 @@ export class SqliteDdlCompiler implements DdlCompiler {
 }
 
 
-function foreignKeyClause(name: string, columns: string[], refTable: string, refColumns: string[], onDelete?: string, onUpdate?: string): string {
+function foreignKeyClause(name: string, columns: string[], refTable: string, refColumns: string[], onDelete?: ReferentialAction, onUpdate?: ReferentialAction): string {
   let clause = `CONSTRAINT ${q(name)} FOREIGN KEY (${ql(columns)}) REFERENCES ${q(refTable)} (${ql(refColumns)})`;
-  if (onDelete) clause += ` ON DELETE ${onDelete.toUpperCase()}`;
-  if (onUpdate) clause += ` ON UPDATE ${onUpdate.toUpperCase()}`;
+  if (onDelete) clause += ` ON DELETE ${referentialActionSql(onDelete)}`;
+  if (onUpdate) clause += ` ON UPDATE ${referentialActionSql(onUpdate)}`;
   return clause;
 }
 
