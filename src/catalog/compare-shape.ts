@@ -93,8 +93,9 @@ export interface LaterNames {
 
 /** A whole declared table against the one the database has: columns, primary key, keys. */
 export function compareTable(
-  types: TypeMapper, name: string, columns: ColumnMap, options: TableOptions, actual: CatalogTable, later?: LaterNames,
+  types: TypeMapper, name: string, declaredColumns: ColumnMap, declaredOptions: TableOptions, actual: CatalogTable, later?: LaterNames,
 ): Difference[] {
+  const { columns, options } = spelledAsCatalog(declaredColumns, declaredOptions, actual);
   const differences: Difference[] = [];
   const primaryKey = declaredPrimaryKey(columns, options);
   // A key holds under the declared column names or under the names later renames give them.
@@ -147,6 +148,28 @@ export function compareTable(
     differences.push(...compareReferentialActions(object, fk, found));
   }
   return differences;
+}
+
+/**
+ * The declaration with each column named as the catalog spells it, where the
+ * engine resolves column names without regard to case (`nickname` is the
+ * catalog's `NickName` on SQLite and MySQL): the same column, not one
+ * missing and one undeclared.
+ */
+function spelledAsCatalog(columns: ColumnMap, options: TableOptions, actual: CatalogTable): { columns: ColumnMap; options: TableOptions } {
+  if (actual.columnNamesFoldCase !== true) return { columns, options };
+  const spell = (column: string): string => findColumn(actual, column)?.name ?? column;
+  const list = (names: string[]): string[] => names.map(spell);
+  return {
+    columns: Object.fromEntries(Object.entries(columns).map(([column, spec]) => [spell(column), spec])),
+    options: {
+      ...options,
+      ...(options.primaryKey ? { primaryKey: list(options.primaryKey) } : {}),
+      ...(options.unique ? { unique: options.unique.map((u) => ({ ...u, columns: list(u.columns) })) } : {}),
+      ...(options.indexes ? { indexes: options.indexes.map((i) => ({ ...i, columns: list(i.columns) })) } : {}),
+      ...(options.foreignKeys ? { foreignKeys: options.foreignKeys.map((f) => ({ ...f, columns: list(f.columns) })) } : {}),
+    },
+  };
 }
 
 /** onDelete / onUpdate, where the migration declares them (an undeclared action is not drift). */

@@ -7,11 +7,15 @@
  * returns new objects), so counting names on set and delete keeps the index
  * exact.
  */
-import type { CatalogTable, TablesByName } from './snapshot.ts';
+import { foldCase, type CatalogTable, type TablesByName } from './snapshot.ts';
 
 export class IndexedTables extends Map<string, CatalogTable> implements TablesByName {
   /** How many relations (tables, indexes) carry each name; a name appears twice on two tables' indexes (SQLite, MySQL). */
   readonly #names = new Map<string, number>();
+  /** How many foreign keys carry each name (MySQL keeps one namespace of them per database). */
+  readonly #foreignKeyNames = new Map<string, number>();
+  /** Table names by their case-folded form, for engines that resolve names so (tableNamed()). */
+  readonly #folded = new Map<string, string>();
 
   static of(tables: Iterable<readonly [string, CatalogTable]>): IndexedTables {
     const indexed = new IndexedTables();
@@ -23,29 +27,44 @@ export class IndexedTables extends Map<string, CatalogTable> implements TablesBy
     const old = super.get(name);
     if (old !== undefined) this.#count(old, -1);
     this.#count(table, 1);
+    this.#folded.set(foldCase(name), name);
     return super.set(name, table);
   }
 
   override delete(name: string): boolean {
     const old = super.get(name);
     if (old !== undefined) this.#count(old, -1);
+    if (this.#folded.get(foldCase(name)) === name) this.#folded.delete(foldCase(name));
     return super.delete(name);
   }
 
   override clear(): void {
     this.#names.clear();
+    this.#foreignKeyNames.clear();
+    this.#folded.clear();
     super.clear();
+  }
+
+  nameFolded(name: string): string | undefined {
+    return this.#folded.get(foldCase(name));
   }
 
   relationNamed(name: string): boolean {
     return this.#names.has(name);
   }
 
-  #count(table: CatalogTable, by: 1 | -1): void {
-    for (const name of [table.name, ...table.indexes.map((i) => i.name)]) {
-      const count = (this.#names.get(name) ?? 0) + by;
-      if (count > 0) this.#names.set(name, count);
-      else this.#names.delete(name);
-    }
+  foreignKeyNamed(name: string): boolean {
+    return this.#foreignKeyNames.has(name);
   }
+
+  #count(table: CatalogTable, by: 1 | -1): void {
+    for (const name of [table.name, ...table.indexes.map((i) => i.name)]) countName(this.#names, name, by);
+    for (const key of table.foreignKeys) if (key.name !== null) countName(this.#foreignKeyNames, key.name, by);
+  }
+}
+
+function countName(names: Map<string, number>, name: string, by: 1 | -1): void {
+  const count = (names.get(name) ?? 0) + by;
+  if (count > 0) names.set(name, count);
+  else names.delete(name);
 }

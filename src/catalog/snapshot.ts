@@ -66,10 +66,22 @@ export interface CatalogTable {
   foreignKeys: CatalogForeignKey[];
   /** The table's own DDL where the engine keeps it (SQLite); used by table rebuilds. */
   sql?: string;
+  /**
+   * The engine resolves this table's column names without regard to ASCII
+   * case (SQLite, MySQL/MariaDB): `nickname` names the column `NickName`
+   * there. Absent where names are exact (PostgreSQL's quoted identifiers).
+   */
+  columnNamesFoldCase?: boolean;
 }
 
 export interface CatalogSnapshot {
   tables: Map<string, CatalogTable>;
+  /**
+   * The engine resolves table names without regard to ASCII case: SQLite,
+   * and MySQL/MariaDB with lower_case_table_names 1 or 2 (read with the
+   * catalog). Absent where `users` and `Users` are two tables.
+   */
+  tableNamesFoldCase?: boolean;
 }
 
 /**
@@ -77,10 +89,60 @@ export interface CatalogSnapshot {
  * them (IndexedTables: a run's snapshot), relationNamed() answers whether a
  * table or an index has this name without looking at every table.
  */
-export type TablesByName = ReadonlyMap<string, CatalogTable> & { relationNamed?(name: string): boolean };
+export type TablesByName = ReadonlyMap<string, CatalogTable> & {
+  relationNamed?(name: string): boolean;
+  /** The name a table is kept under that equals `name` but for ASCII case (IndexedTables keeps an index of them). */
+  nameFolded?(name: string): string | undefined;
+  /** Whether a foreign key of any table has this name. */
+  foreignKeyNamed?(name: string): boolean;
+};
 
+/** Which names the schema's objects hold, for a generated name to keep clear of them. */
+export interface NamesInUse {
+  /** A table, or an index or unique constraint of any table. */
+  relation(name: string): boolean;
+  /** A foreign key of any table. */
+  foreignKey(name: string): boolean;
+}
+
+/** NamesInUse of a set of tables: from its indexes where it keeps them (IndexedTables), else by looking. */
+export function namesInUse(tables: TablesByName): NamesInUse {
+  return {
+    relation: (name) => tables.relationNamed?.(name)
+      ?? [...tables.values()].some((t) => t.name === name || t.indexes.some((i) => i.name === name)),
+    foreignKey: (name) => tables.foreignKeyNamed?.(name)
+      ?? [...tables.values()].some((t) => t.foreignKeys.some((f) => f.name === name)),
+  };
+}
+
+/**
+ * A name with A-Z lowered, nothing else: what SQLite compares (its
+ * sqlite3StrICmp folds ASCII only) and what MySQL's lower_case_table_names
+ * and column matching agree on for the names migrations write.
+ */
+export function foldCase(name: string): string {
+  return name.replace(/[A-Z]+/g, (letters) => letters.toLowerCase());
+}
+
+/** The column `name` resolves to: exactly, else, where the engine folds case, the one that differs from it only in case. */
 export function findColumn(table: CatalogTable, name: string): CatalogColumn | undefined {
-  return table.columns.find((c) => c.name === name);
+  const exact = table.columns.find((c) => c.name === name);
+  if (exact || table.columnNamesFoldCase !== true) return exact;
+  const folded = foldCase(name);
+  return table.columns.find((c) => foldCase(c.name) === folded);
+}
+
+/** The table `name` resolves to, as findColumn does for columns; `foldCase` is the snapshot's tableNamesFoldCase. */
+export function tableNamed(tables: TablesByName, name: string, foldsCase: boolean | undefined): CatalogTable | undefined {
+  const exact = tables.get(name);
+  if (exact || foldsCase !== true) return exact;
+  if (tables.nameFolded) {
+    const kept = tables.nameFolded(name);
+    return kept === undefined ? undefined : tables.get(kept);
+  }
+  const folded = foldCase(name);
+  for (const [kept, table] of tables) if (foldCase(kept) === folded) return table;
+  return undefined;
 }
 
 /** Unique indexes and constraints, the primary key included, as column sets. */

@@ -7,6 +7,7 @@
 import { IdemError } from '../errors.ts';
 import type { ColumnMap, ColumnSpec, ForeignKeySpec, IndexSpec, ReferentialAction, TableOptions, UniqueSpec } from './column-spec.ts';
 import { defaultConstraintName } from './constraint-names.ts';
+import { referentialAction } from './referential-actions.ts';
 import type { Operation } from './operations.ts';
 
 export type Outcome = 'applied' | 'skipped' | 'drift';
@@ -167,11 +168,10 @@ export function createMigrationContext(executor: OperationExecutor): MigrationCo
       if (refColumns.length !== columns.length) {
         throw invalid('addForeignKey', table, `has ${columns.length} column(s) referencing ${refColumns.length}`, 'reference as many columns as the key has');
       }
+      const name = options.name ?? defaultConstraintName('fk', table, columns, refTable);
       const foreignKey: ForeignKeySpec & { name: string } = {
-        columns, references: { table: refTable, columns: refColumns },
-        name: options.name ?? defaultConstraintName('fk', table, columns, refTable),
-        ...(options.onDelete ? { onDelete: options.onDelete } : {}),
-        ...(options.onUpdate ? { onUpdate: options.onUpdate } : {}),
+        columns, references: { table: refTable, columns: refColumns }, name,
+        ...referentialActions(options, { kind: 'addForeignKey', target: `${table}.${name}` }),
       };
       return executor.run({ kind: 'addForeignKey', table, foreignKey });
     },
@@ -228,10 +228,19 @@ function normalizeTableOptions(table: string, options: TableOptions): TableOptio
       columns: i.columns, unique: i.unique ?? false,
       name: i.name ?? defaultConstraintName(i.unique ? 'uq' : 'ix', table, i.columns),
     })),
-    foreignKeys: (options.foreignKeys ?? []).map((f) => ({
-      ...f, name: f.name ?? defaultConstraintName('fk', table, f.columns, f.references.table),
-    })),
+    foreignKeys: (options.foreignKeys ?? []).map((f) => {
+      const { onDelete: _onDelete, onUpdate: _onUpdate, ...key } = f;
+      const name = f.name ?? defaultConstraintName('fk', table, f.columns, f.references.table);
+      return { ...key, name, ...referentialActions(f, { kind: 'createTable', target: `${table}.${name}` }) };
+    }),
   };
+}
+
+/** onDelete / onUpdate checked against the closed list and spelled idem's way; absent ones stay absent. */
+function referentialActions(options: { onDelete?: unknown; onUpdate?: unknown }, operation: { kind: string; target: string }): Pick<ForeignKeySpec, 'onDelete' | 'onUpdate'> {
+  const onDelete = referentialAction(options.onDelete, 'onDelete', operation);
+  const onUpdate = referentialAction(options.onUpdate, 'onUpdate', operation);
+  return { ...(onDelete ? { onDelete } : {}), ...(onUpdate ? { onUpdate } : {}) };
 }
 
 function invalid(kind: string, target: string, problem: string, hint: string): IdemError {

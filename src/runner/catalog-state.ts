@@ -13,13 +13,15 @@
  */
 import { IndexedTables } from '../catalog/indexed-tables.ts';
 import { simulateChanges, type SchemaChange, type SimulationRules } from '../catalog/simulate.ts';
-import type { CatalogTable } from '../catalog/snapshot.ts';
+import type { CatalogTable, NamesInUse } from '../catalog/snapshot.ts';
 import type { CatalogReader } from '../dialect/dialect.ts';
 import { touchedTables } from './operation-facts.ts';
 
 export class CatalogState {
   readonly #reader: CatalogReader;
   #tables: IndexedTables | undefined;
+  /** The engine resolves table names without regard to case (the snapshot says so when read). */
+  #tableNamesFoldCase = false;
   readonly #stale = new Set<string>();
   /** Tables whose entry is simulated since they were last read: exact for judging, without what only a read gives (SQLite's CREATE text). */
   readonly #simulated = new Set<string>();
@@ -35,7 +37,9 @@ export class CatalogState {
    */
   async load(needed?: readonly string[]): Promise<void> {
     if (!this.#tables) {
-      this.#tables = IndexedTables.of((await this.#reader.readAll()).tables);
+      const snapshot = await this.#reader.readAll();
+      this.#tables = IndexedTables.of(snapshot.tables);
+      this.#tableNamesFoldCase = snapshot.tableNamesFoldCase === true;
       this.#stale.clear();
       this.#simulated.clear();
       return;
@@ -73,8 +77,23 @@ export class CatalogState {
    */
   table(name: string): CatalogTable | undefined {
     if (!this.#tables) throw new Error('catalog read before load()');
-    if (this.#stale.has(name)) throw new StaleTable(name);
-    return this.#tables.get(name);
+    const kept = this.#tableNamesFoldCase && !this.#tables.has(name) ? this.#tables.nameFolded(name) ?? name : name;
+    if (this.#stale.has(kept)) throw new StaleTable(kept);
+    return this.#tables.get(kept);
+  }
+
+  /**
+   * The names the schema's objects hold. What a stale table holds is not
+   * known: asked then, this throws StaleTable, and the caller loads and asks again.
+   */
+  namesInUse(): NamesInUse {
+    const current = (): IndexedTables => {
+      if (!this.#tables) throw new Error('catalog read before load()');
+      const [stale] = this.#stale;
+      if (stale !== undefined) throw new StaleTable(stale);
+      return this.#tables;
+    };
+    return { relation: (name) => current().relationNamed(name), foreignKey: (name) => current().foreignKeyNamed(name) };
   }
 
   /** No user table at all (a fresh database); `load()` must have run. */

@@ -5,9 +5,10 @@
  */
 import { columnChangesNeeded, compareColumn, compareReferentialActions, compareTable } from '../catalog/compare-shape.ts';
 import { foreignKeyByName, foreignKeyByShape, indexByName, indexByShape, uniqueByShape } from '../catalog/find-by-shape.ts';
-import { findColumn, sameColumns, sameColumnSet, type CatalogTable } from '../catalog/snapshot.ts';
+import { findColumn, sameColumns, sameColumnSet, type CatalogTable, type NamesInUse } from '../catalog/snapshot.ts';
 import type { TypeMapper } from '../dialect/dialect.ts';
 import { IdemError } from '../errors.ts';
+import { defaultConstraintName, type ConstraintPrefix } from '../plan/constraint-names.ts';
 import type { Difference } from '../plan/migration-context.ts';
 import { operationTarget, type Operation } from '../plan/operations.ts';
 
@@ -34,8 +35,12 @@ export interface DeclaredConstraint {
 
 /** What later operations of the same run declare: drift is judged where the run ends, not midway. */
 export interface Lookahead {
-  /** The revision of a later operation that declares this object (`users` or `users.email`), or this field of it, if any. */
-  laterDeclaration(object: string, field?: string): string | undefined;
+  /**
+   * The revision of a later operation that declares this object (`users` or
+   * `users.email`), or this field of it, if any; `foldsCase`: names that
+   * differ only in case are the same object.
+   */
+  laterDeclaration(object: string, field?: string, foldsCase?: boolean): string | undefined;
   /** Where a later renameTable / renameColumn of this run takes this name. */
   laterTableName(table: string): string | undefined;
   laterColumnName(table: string, column: string): string | undefined;
@@ -65,6 +70,8 @@ export interface Lookahead {
 export interface ClassifyContext {
   types: TypeMapper;
   table(name: string): CatalogTable | undefined;
+  /** Names the schema's objects hold: a generated name another object holds gets its hashed form. */
+  names?: NamesInUse;
   declared(table: string, name: string): DeclaredConstraint | undefined;
   lookahead?: Lookahead;
 }
@@ -72,9 +79,15 @@ export interface ClassifyContext {
 export function classify(declared: SchemaOperation, ctx: ClassifyContext): Decision {
   const owned = ctx.lookahead?.ownedLater?.(declared);
   if (owned && 'owner' in owned) return { action: 'skip', detail: `left to ${owned.owner}, applied after it` };
-  const op = atLaterNames(owned?.op ?? declared, ctx);
-  const inAbsentTable = tableRemovedLater(op, ctx) ?? inRecreatedObject(op, ctx);
-  if (inAbsentTable) return inAbsentTable;
+  const base = owned?.op ?? declared;
+  const { op, moved } = clearOfHeldNames(base, atCatalogNames(atLaterNames(base, ctx), ctx), ctx);
+  const decision = tableRemovedLater(op, ctx) ?? inRecreatedObject(op, ctx) ?? judgeOperation(op, ctx);
+  if (moved.length === 0 || decision.action !== 'apply') return decision;
+  const note = moved.map((m) => `as ${m.name}: ${m.held} is taken`).join('; ');
+  return { ...decision, detail: decision.detail ? `${decision.detail}; ${note}` : note };
+}
+
+function judgeOperation(op: SchemaOperation, ctx: ClassifyContext): Decision {
   switch (op.kind) {
     case 'createTable': return createTable(op, ctx);
     case 'dropTable':
@@ -188,6 +201,75 @@ function inRecreatedObject(op: SchemaOperation, ctx: ClassifyContext): Decision 
 }
 
 /**
+ * Generated names that another object already holds get their hashed form
+ * (constraint-names.ts): `user(group_id)` took `ix_user_group_id`, so
+ * `user_group(id)` gets `ix_user_group_id_<hash>` rather than failing with
+ * "already exists" (or, on MySQL, sharing a name a later drop could not
+ * tell apart). A name the migration wrote is its own and stays. The same
+ * judgement on a re-run finds the hashed one in place: the readable name is
+ * still the other object's.
+ */
+function clearOfHeldNames(declared: SchemaOperation, op: SchemaOperation, ctx: ClassifyContext): { op: SchemaOperation; moved: Array<{ held: string; name: string }> } {
+  const moved: Array<{ held: string; name: string }> = [];
+  const names = ctx.names;
+  if (!names || declared.kind !== op.kind || !['createIndex', 'addUnique', 'addForeignKey', 'createTable'].includes(op.kind)) return { op, moved };
+  // Generated from the names the migration wrote; judged where the operation acts (a later name, the catalog's spelling).
+  const table = (declared as { table: string }).table;
+  const own = ctx.table((op as { table: string }).table);
+  const clear = (name: string, prefix: ConstraintPrefix, declaredColumns: string[], columns: string[], refTable?: string, actualRef?: string): string => {
+    if (name !== defaultConstraintName(prefix, table, declaredColumns, refTable)) return name;
+    const hashed = defaultConstraintName(prefix, table, declaredColumns, refTable, true);
+    if (hashed === name || !generatedNameHeld(name, prefix, table, own, columns, actualRef, names)) return name;
+    moved.push({ held: name, name: hashed });
+    return hashed;
+  };
+  if (op.kind === 'createIndex' && declared.kind === 'createIndex') {
+    const name = clear(op.index.name, op.index.unique ? 'uq' : 'ix', declared.index.columns, op.index.columns);
+    return { op: name === op.index.name ? op : { ...op, index: { ...op.index, name } }, moved };
+  }
+  if (op.kind === 'addUnique' && declared.kind === 'addUnique') {
+    const name = clear(op.unique.name, 'uq', declared.unique.columns, op.unique.columns);
+    return { op: name === op.unique.name ? op : { ...op, unique: { ...op.unique, name } }, moved };
+  }
+  if (op.kind === 'addForeignKey' && declared.kind === 'addForeignKey') {
+    const [fk, was] = [op.foreignKey, declared.foreignKey];
+    const name = clear(fk.name, 'fk', was.columns, fk.columns, was.references.table, fk.references.table);
+    return { op: name === fk.name ? op : { ...op, foreignKey: { ...fk, name } }, moved };
+  }
+  if (op.kind === 'createTable') {
+    // createTable keeps its declared names (atCatalogNames leaves it alone).
+    const o = op.options;
+    const options = {
+      ...o,
+      ...(o.unique ? { unique: o.unique.map((u) => (u.name ? { ...u, name: clear(u.name, 'uq', u.columns, u.columns) } : u)) } : {}),
+      ...(o.indexes ? { indexes: o.indexes.map((i) => (i.name ? { ...i, name: clear(i.name, i.unique ? 'uq' : 'ix', i.columns, i.columns) } : i)) } : {}),
+      ...(o.foreignKeys ? { foreignKeys: o.foreignKeys.map((f) => (f.name ? { ...f, name: clear(f.name, 'fk', f.columns, f.columns, f.references.table, f.references.table) } : f)) } : {}),
+    };
+    return { op: moved.length === 0 ? op : { ...op, options }, moved };
+  }
+  return { op, moved };
+}
+
+/**
+ * Whether a generated name is held by another object: on this table, a key
+ * of other columns whose generated name is the same (`t(a_b)` against
+ * `t(a, b)`); elsewhere, any index, table or (for a foreign key) foreign key
+ * of that name. A key of this shape under the name is this declaration's own.
+ */
+function generatedNameHeld(
+  name: string, prefix: ConstraintPrefix, table: string, own: CatalogTable | undefined, columns: string[], refTable: string | undefined, names: NamesInUse,
+): boolean {
+  if (prefix === 'fk') {
+    const held = own ? foreignKeyByName(own, name) : undefined;
+    if (held) return !(sameColumns(held.columns, columns) && held.refTable === refTable) && defaultConstraintName('fk', table, held.columns, held.refTable) === name;
+    return names.foreignKey(name);
+  }
+  const held = own ? indexByName(own, name) : undefined;
+  if (held) return !sameColumns(held.columns, columns) && defaultConstraintName(prefix, table, held.columns) === name;
+  return names.relation(name);
+}
+
+/**
  * An operation on a table or column that a later migration of this run
  * renames may meet it under the later name already: an init script created
  * the newest shape. Where the declared name is absent and the later one
@@ -230,16 +312,55 @@ function atLaterNames(op: SchemaOperation, ctx: ClassifyContext): SchemaOperatio
   }
 }
 
+/**
+ * Names as the engine resolves them: where it matches names without regard
+ * to case (SQLite; MySQL's columns, and its tables per
+ * lower_case_table_names), `users.nickname` is the catalog's
+ * `Users.NickName`. The operation goes on under the catalog's spelling, so
+ * what it compiles and what the run's snapshot keeps name the same object.
+ * A name new to the database (a created table, an added column, a rename's
+ * target) keeps the declared spelling; createTable and addColumn say when
+ * they meet their object in another case, and renames resolve their own.
+ */
+function atCatalogNames(op: SchemaOperation, ctx: ClassifyContext): SchemaOperation {
+  if (op.kind === 'createTable') return op;
+  if (op.kind === 'renameTable') return op;
+  const table = ctx.table(op.table);
+  if (!table) return op;
+  const column = (name: string, of: CatalogTable | undefined = table): string => (of && findColumn(of, name)?.name) ?? name;
+  const columns = (list: string[], of?: CatalogTable): string[] => list.map((c) => column(c, of));
+  const base = { table: table.name };
+  switch (op.kind) {
+    case 'addColumn': return { ...op, ...base };
+    case 'dropColumn': case 'alterColumn': return { ...op, ...base, column: column(op.column) };
+    case 'renameColumn': return { ...op, ...base };
+    case 'createIndex': return { ...op, ...base, index: { ...op.index, columns: columns(op.index.columns) } };
+    case 'addUnique': return { ...op, ...base, unique: { ...op.unique, columns: columns(op.unique.columns) } };
+    case 'addForeignKey': {
+      const ref = ctx.table(op.foreignKey.references.table);
+      return {
+        ...op, ...base,
+        foreignKey: {
+          ...op.foreignKey, columns: columns(op.foreignKey.columns),
+          references: { table: ref?.name ?? op.foreignKey.references.table, columns: columns(op.foreignKey.references.columns, ref) },
+        },
+      };
+    }
+    default: return { ...op, ...base };
+  }
+}
+
 /** Differences a later operation of this run will settle are not drift here. */
-function settledLater(differences: Difference[], ctx: ClassifyContext): { open: Difference[]; later: Difference[] } {
+function settledLater(differences: Difference[], ctx: ClassifyContext, foldsCase: boolean): { open: Difference[]; later: Difference[] } {
   const open: Difference[] = [];
   const later: Difference[] = [];
-  for (const d of differences) (ctx.lookahead?.laterDeclaration(d.object, d.field) ? later : open).push(d);
+  for (const d of differences) (ctx.lookahead?.laterDeclaration(d.object, d.field, foldsCase) ? later : open).push(d);
   return { open, later };
 }
 
-function judge(differences: Difference[], ctx: ClassifyContext, holds: string): Decision {
-  const { open, later } = settledLater(differences, ctx);
+/** `foldsCase`: the table's column names match without regard to case, so a later `users.nickname` settles `users.NickName`. */
+function judge(differences: Difference[], ctx: ClassifyContext, holds: string, foldsCase = false): Decision {
+  const { open, later } = settledLater(differences, ctx, foldsCase);
   if (open.length > 0) return { action: 'drift', detail: `exists, differs: ${describeDifferences(open)}`, differences: open };
   if (later.length > 0) {
     return { action: 'skip', detail: `${holds}; left to a later migration: ${describeDifferences(later)}`, differences: later };
@@ -280,19 +401,22 @@ function createTable(op: Extract<SchemaOperation, { kind: 'createTable' }>, ctx:
     column: (table: string, column: string) => lookahead.laterColumnName(table, column),
     table: (table: string) => lookahead.laterTableName(table),
   };
-  return judge(compareTable(ctx.types, op.table, op.columns, op.options, actual, later), ctx, 'exists');
+  return judge(compareTable(ctx.types, op.table, op.columns, op.options, actual, later), ctx, actual.name === op.table ? 'exists' : `exists as ${actual.name}`, actual.columnNamesFoldCase === true);
 }
 
 function renameTable(op: Extract<SchemaOperation, { kind: 'renameTable' }>, ctx: ClassifyContext): Decision {
-  if (!ctx.table(op.from) && !ctx.table(op.to)) {
+  const [from, to] = [ctx.table(op.from), ctx.table(op.to)];
+  // Where names fold, a rename that changes only the case finds one table under both names: done once it is spelled `to`.
+  if (from !== undefined && from === to) return caseOnlyRename(op, from.name);
+  if (!from && !to) {
     const gone = removedLater(ctx, undefined, { table: op.to });
     if (gone) return gone;
   }
-  if (ctx.table(op.from) && ctx.table(op.to)) {
+  if (from && to) {
     const again = ctx.lookahead?.laterCreation({ table: op.from });
     if (again) return { action: 'skip', detail: `already renamed (${op.to} exists; the ${op.from} there is the one ${again} creates again)` };
   }
-  return renameDecision(op, '', ctx.table(op.from) !== undefined, ctx.table(op.to) !== undefined, {
+  return renameDecision({ ...op, from: from?.name ?? op.from }, op, '', from !== undefined, to !== undefined, {
     both: 'drop or rename one of them by hand, then re-run `idem up`',
     neither: `create ${op.from} in an earlier migration, or check the names`,
   });
@@ -307,23 +431,31 @@ function addColumn(op: Extract<SchemaOperation, { kind: 'addColumn' }>, ctx: Cla
     return removedLater(ctx, table, { table: op.table, column: op.column }) ?? { action: 'apply', op };
   }
   const differences = compareColumn(ctx.types, `${op.table}.${op.column}`, op.spec, existing, table, { inPrimaryKey: op.spec.primaryKey === true });
-  return judge(differences, ctx, 'exists');
+  return judge(differences, ctx, existing.name === op.column ? 'exists' : `exists as ${table.name}.${existing.name}`, table.columnNamesFoldCase === true);
 }
 
 function renameColumn(op: Extract<SchemaOperation, { kind: 'renameColumn' }>, ctx: ClassifyContext): Decision {
   const table = requireTable(op, op.table, ctx);
-  if (!findColumn(table, op.from) && !findColumn(table, op.to)) {
+  const [from, to] = [findColumn(table, op.from), findColumn(table, op.to)];
+  if (from !== undefined && from === to) return caseOnlyRename(op, from.name);
+  if (!from && !to) {
     const gone = removedLater(ctx, table, { table: op.table, column: op.to });
     if (gone) return gone;
   }
-  if (findColumn(table, op.from) && findColumn(table, op.to)) {
+  if (from && to) {
     const again = ctx.lookahead?.laterCreation({ table: op.table, column: op.from });
     if (again) return { action: 'skip', detail: `already renamed (${op.table}.${op.to} exists; the ${op.from} there is the one ${again} adds again)` };
   }
-  return renameDecision(op, `${op.table}.`, findColumn(table, op.from) !== undefined, findColumn(table, op.to) !== undefined, {
+  return renameDecision({ ...op, from: from?.name ?? op.from }, op, `${op.table}.`, from !== undefined, to !== undefined, {
     both: `copy what you need into ${op.to}, drop ${op.from}, then re-run \`idem up\``,
     neither: `add ${op.from} in an earlier migration, or check the names`,
   });
+}
+
+/** A rename to the same name in another case, on an engine that finds the object under both: `actual` is how it is spelled now. */
+function caseOnlyRename(op: Extract<SchemaOperation, { kind: 'renameTable' | 'renameColumn' }>, actual: string): Decision {
+  if (actual === op.to) return { action: 'skip', detail: `already renamed (${op.to} exists, ${op.from} absent)` };
+  return { action: 'apply', op: { ...op, from: actual } };
 }
 
 /**
@@ -331,9 +463,9 @@ function renameColumn(op: Extract<SchemaOperation, { kind: 'renameColumn' }>, ct
  * new one does. Both or neither is an error: idem cannot tell which one
  * holds the data, and guessing could lose it.
  */
-function renameDecision(op: Extract<SchemaOperation, { kind: 'renameTable' | 'renameColumn' }>, qualifier: string,
+function renameDecision<Op extends Extract<SchemaOperation, { kind: 'renameTable' | 'renameColumn' }>>(resolved: Op, op: Op, qualifier: string,
   fromExists: boolean, toExists: boolean, hints: { both: string; neither: string }): Decision {
-  if (fromExists && !toExists) return { action: 'apply', op };
+  if (fromExists && !toExists) return { action: 'apply', op: resolved };
   if (!fromExists && toExists) return { action: 'skip', detail: `already renamed (${op.to} exists, ${op.from} absent)` };
   const target = operationTarget(op);
   const [from, to] = [`${qualifier}${op.from}`, `${qualifier}${op.to}`];

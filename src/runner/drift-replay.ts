@@ -16,7 +16,7 @@
  * Data operations (executeIf, raw m.sql) cannot be judged from the schema:
  * they are counted, never run, and their conditions are not evaluated.
  */
-import type { CatalogTable } from '../catalog/snapshot.ts';
+import { namesInUse, tableNamed, type CatalogTable } from '../catalog/snapshot.ts';
 import type { DialectSession } from '../dialect/dialect.ts';
 import { isIdemError } from '../errors.ts';
 import type { MigrationFile } from '../files/migration-files.ts';
@@ -92,7 +92,7 @@ export async function replayForDrift(session: DialectSession, applied: AppliedRe
     }
   }
 
-  const judge = (entry: Replayed): Decision => classifyLive(entry, session, live, declared, lookahead);
+  const judge = (entry: Replayed): Decision => classifyLive(entry, session, live, snapshot.tableNamesFoldCase === true, declared, lookahead);
   return { findings: findingsOf(replayed, live, judge), judged: replayed.length, notJudged, ...(stopped ? { stopped } : {}) };
 }
 
@@ -158,12 +158,13 @@ type Decision = { outcome: 'skipped' } | { outcome: 'applied' | 'drift'; differe
 
 /** The operation judged against the database as it is, not as the replay left it. */
 function classifyLive(
-  entry: Replayed, session: DialectSession, live: ReadonlyMap<string, CatalogTable>, declared: ReadonlyMap<string, DeclaredConstraint>, lookahead: RunLookahead,
+  entry: Replayed, session: DialectSession, live: ReadonlyMap<string, CatalogTable>, tableNamesFoldCase: boolean, declared: ReadonlyMap<string, DeclaredConstraint>, lookahead: RunLookahead,
 ): Decision {
   try {
     const decision = classify(entry.op, {
       types: session.types,
-      table: (name) => live.get(name),
+      table: (name) => tableNamed(live, name, tableNamesFoldCase),
+      names: namesInUse(live),
       declared: (table, name) => declared.get(`${table}.${name}`),
       lookahead: lookahead.after(entry.position),
     });

@@ -159,6 +159,7 @@ export class LiveExecutor implements OperationExecutor {
     return classify(op, {
       types: this.#o.session.types,
       table: (name) => this.#o.catalog.table(name),
+      names: this.#o.catalog.namesInUse(),
       declared: (table, name) => this.#o.declared.get(`${table}.${name}`),
       ...(this.#o.lookahead ? { lookahead: this.#o.lookahead.after(this.#position) } : {}),
     });

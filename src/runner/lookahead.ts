@@ -7,6 +7,7 @@
  * judgement to it.
  */
 import { TYPE_FIELDS } from '../catalog/compare-shape.ts';
+import { foldCase } from '../catalog/snapshot.ts';
 import type { ColumnSpec } from '../plan/column-spec.ts';
 import type { Operation } from '../plan/operations.ts';
 import type { Lookahead, SchemaOperation } from './classify.ts';
@@ -70,10 +71,10 @@ export class RunLookahead {
         || (op.kind === 'renameTable' && op.from === table) || (op.kind === 'dropTable' && op.table === table);
     });
     return {
-      laterDeclaration: (object, field) => {
+      laterDeclaration: (object, field, foldsCase) => {
         for (let i = firstAfter(declarations, position); i < declarations.length; i++) {
           const d = declarations[i]!;
-          if (d.objects.some((key) => covers(key, object, field))) return d.revision;
+          if (d.objects.some((key) => covers(key, object, field) || (foldsCase === true && covers(key, object, field, true)))) return d.revision;
         }
         return undefined;
       },
@@ -277,11 +278,12 @@ export interface DeclaredObject {
   fields?: readonly string[];
 }
 
-function covers(key: DeclaredObject, object: string, field: string | undefined): boolean {
+function covers(key: DeclaredObject, declared: string, field: string | undefined, foldsCase = false): boolean {
   if (key.fields && field !== undefined && !key.fields.includes(field)) return false;
-  if (key.object === object) return true;
-  if (!key.object.endsWith('.*')) return false;
-  const table = key.object.slice(0, -2);
+  const [keyObject, object] = foldsCase ? [foldCase(key.object), foldCase(declared)] : [key.object, declared];
+  if (keyObject === object) return true;
+  if (!keyObject.endsWith('.*')) return false;
+  const table = keyObject.slice(0, -2);
   return object === table || object.startsWith(`${table}.`);
 }
 

@@ -37,7 +37,7 @@ export async function planSteps(options: PlanStepsOptions): Promise<PlannedSteps
   refuseUnlockedMigrations(session, steps, modules);
   // The catalog is read once; the look-ahead and the simulation both start from that read.
   const snapshot = await session.catalog.readAll();
-  const catalog = new SimulatedCatalog(new Map(snapshot.tables));
+  const catalog = new SimulatedCatalog(new Map(snapshot.tables), snapshot.tableNamesFoldCase === true);
   const declared = new Map<string, DeclaredConstraint>();
   for (const row of options.applied) for (const [key, shape] of Object.entries(row.declared)) declared.set(key, shape);
   const lookahead = direction === 'up' ? await recordRun(session, new CatalogState(frozenReader(snapshot, session.catalog)), modules) : undefined;
@@ -82,7 +82,7 @@ export async function planSteps(options: PlanStepsOptions): Promise<PlannedSteps
 /** The one catalog read, served again to the look-ahead pass instead of reading the database twice. */
 export function frozenReader(snapshot: CatalogSnapshot, live: CatalogReader): CatalogReader {
   return {
-    readAll: async () => ({ tables: new Map(snapshot.tables) }),
+    readAll: async () => ({ tables: new Map(snapshot.tables), ...(snapshot.tableNamesFoldCase ? { tableNamesFoldCase: true } : {}) }),
     readTables: async (names) => new Map(names.flatMap((n) => {
       const t = snapshot.tables.get(n);
       return t ? [[n, t] as const] : [];

@@ -8,7 +8,7 @@
  * is reported and never sent.
  */
 import type { CatalogTable } from '../catalog/snapshot.ts';
-import { findColumn } from '../catalog/snapshot.ts';
+import { findColumn, namesInUse, tableNamed } from '../catalog/snapshot.ts';
 import { applyChanges, simulateChanges } from '../catalog/simulate.ts';
 import { IndexedTables } from '../catalog/indexed-tables.ts';
 import type { DialectSession } from '../dialect/dialect.ts';
@@ -34,10 +34,18 @@ export class SimulatedCatalog {
   readonly tables: IndexedTables;
   /** A schema change was simulated: the live database no longer matches the prediction. */
   changed = false;
+  /** The engine resolves table names without regard to case (CatalogSnapshot.tableNamesFoldCase). */
+  readonly tableNamesFoldCase: boolean;
 
-  constructor(live: Map<string, CatalogTable>) {
+  constructor(live: Map<string, CatalogTable>, tableNamesFoldCase = false) {
     this.live = live;
     this.tables = IndexedTables.of(live);
+    this.tableNamesFoldCase = tableNamesFoldCase;
+  }
+
+  /** The table `name` resolves to in the prediction. */
+  table(name: string): CatalogTable | undefined {
+    return tableNamed(this.tables, name, this.tableNamesFoldCase);
   }
 
   /**
@@ -115,7 +123,8 @@ export class PlanningExecutor implements OperationExecutor {
     const catalog = this.#o.catalog;
     const decision = classify(op, {
       types: this.#o.session.types,
-      table: (name) => catalog.tables.get(name),
+      table: (name) => catalog.table(name),
+      names: namesInUse(catalog.tables),
       declared: (table, name) => this.#o.declared.get(`${table}.${name}`),
       ...(this.#o.lookahead ? { lookahead: this.#o.lookahead.after(this.#position) } : {}),
     });
@@ -158,16 +167,16 @@ export class PlanningExecutor implements OperationExecutor {
   }
 
   async tableExists(table: string): Promise<boolean> {
-    return this.#o.catalog.tables.has(table);
+    return this.#o.catalog.table(table) !== undefined;
   }
 
   async columnExists(table: string, column: string): Promise<boolean> {
-    const t = this.#o.catalog.tables.get(table);
+    const t = this.#o.catalog.table(table);
     return t !== undefined && findColumn(t, column) !== undefined;
   }
 
   async indexExists(table: string, name: string): Promise<boolean> {
-    const t = this.#o.catalog.tables.get(table);
+    const t = this.#o.catalog.table(table);
     return t !== undefined && indexByName(t, name) !== undefined;
   }
 
@@ -193,7 +202,7 @@ export class PlanningExecutor implements OperationExecutor {
   }
 
   async summary(table: string): Promise<TableSummary> {
-    const t = this.#o.catalog.tables.get(table);
+    const t = this.#o.catalog.table(table);
     // Rows are counted only in a table the database has as planned; one the plan creates has none yet.
     const live = t !== undefined && this.#o.catalog.live.get(table) === t;
     const summary = tableSummary(table, t, live ? await countRows(this.#o.session, table) : 0);

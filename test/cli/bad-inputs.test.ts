@@ -384,6 +384,35 @@ const cases: Case[] = [
     fix: next(`${table('made')}\nawait m.addColumn('items', 'n', { type: 'integer', nullable: false, default: 0 });`),
   },
   {
+    name: 'a referential action with SQL after it (onDelete: \'cascade; drop table victim\')',
+    setup: async (p) => {
+      await p.exec('CREATE TABLE p (id INTEGER PRIMARY KEY)');
+      await p.exec('CREATE TABLE d (id INTEGER PRIMARY KEY, p_id INTEGER)');
+      await p.exec('CREATE TABLE victim (id INTEGER PRIMARY KEY)');
+    },
+    files: [next(`await m.addForeignKey('d', ['p_id'], 'p', ['id'], { onDelete: 'cascade; drop table victim' });`)],
+    args: ['up'], exit: EXIT.migrationFailed, code: 'OPERATION_INVALID',
+    message: /addForeignKey d\.fk_d_p_id_p.*onDelete "cascade; drop table victim" is not a referential action/,
+    hint: /'no action', 'restrict', 'cascade', 'set null', 'set default'/,
+    check: async (p) => {
+      const tables = Object.keys(JSON.parse(await p.fingerprint()) as Record<string, unknown>);
+      assert.ok(tables.includes('victim'), `victim is still there: ${tables.join(', ')}`);
+    },
+  },
+  {
+    name: 'an unknown onUpdate in a createTable foreign key',
+    files: [next(`await m.createTable('made', { id: { type: 'integer', primaryKey: true }, item_id: { type: 'integer' } },
+  { foreignKeys: [{ columns: ['item_id'], references: { table: 'items', columns: ['id'] }, onUpdate: 'nullify' }] });`)],
+    args: ['up'], exit: EXIT.migrationFailed, code: 'OPERATION_INVALID',
+    message: /createTable made\.fk_made_item_id_items.*onUpdate "nullify" is not a referential action/, hint: /'set null'/,
+  },
+  {
+    name: 'a referential action that is not text (onDelete: true)',
+    files: [next(`await m.addForeignKey('items', ['id'], 'items', ['id'], { onDelete: true });`)],
+    args: ['up'], exit: EXIT.migrationFailed, code: 'OPERATION_INVALID',
+    message: /onDelete true is not a referential action/, hint: /'cascade'/,
+  },
+  {
     name: 'renaming a column when both names exist',
     files: [next(`await m.renameColumn('items', 'name', 'title');`)],
     args: ['up'], exit: EXIT.migrationFailed, code: 'OPERATION_FAILED',

@@ -43,6 +43,23 @@ function fakeReader(db: Map<string, CatalogTable>) {
 }
 
 describe('CatalogState', () => {
+  test('finds a table in another case only where the snapshot says the engine folds table names (MySQL lower_case_table_names 1 or 2, SQLite)', async () => {
+    const db = new Map([['Users', table('Users')]]);
+    const exact = new CatalogState(fakeReader(db).reader);
+    await exact.load();
+    assert.equal(exact.table('users'), undefined);
+    const folding = {
+      async readAll(): Promise<CatalogSnapshot> { return { tables: new Map(db), tableNamesFoldCase: true }; },
+      async readTables() { return new Map(); },
+      async hasTable() { return true; },
+    } as unknown as CatalogReader;
+    const state = new CatalogState(folding);
+    await state.load();
+    assert.equal(state.table('users')?.name, 'Users');
+    assert.equal(state.table('USERS')?.name, 'Users');
+    assert.equal(state.table('userz'), undefined);
+  });
+
   test('reads everything once, then nothing until a table is touched', async () => {
     const db = new Map([['a', table('a')]]);
     const { reader, calls } = fakeReader(db);

@@ -152,7 +152,8 @@ describe('MariaDB server', { skip: withoutMariadb }, () => {
       if (driver.server.flavor !== 'mariadb') t.skip('the expected snapshot spells MariaDB defaults');
       const { tables } = await reader.readAll();
       assert.deepEqual([...tables.keys()], EXPECTED.map((e) => e.name));
-      for (const expected of EXPECTED) assert.deepEqual(tables.get(expected.name), expected, expected.name);
+      // Every MySQL/MariaDB table resolves its column names without regard to case.
+      for (const expected of EXPECTED) assert.deepEqual(tables.get(expected.name), { ...expected, columnNamesFoldCase: true }, expected.name);
     });
 
     it('reads only the tables asked for, and tells whether a table exists (idem\'s own included)', async () => {

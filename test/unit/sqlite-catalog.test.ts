@@ -106,6 +106,7 @@ describe('SqliteCatalogReader', () => {
       ],
       foreignKeys: [],
       sql: SQLALCHEMY.slice(SQLALCHEMY.indexOf('CREATE TABLE users'), SQLALCHEMY.indexOf(';')),
+      columnNamesFoldCase: true,
     });
   });
 

@@ -58,6 +58,8 @@ export class MysqlCatalogReader implements CatalogReader {
   readonly #o: MysqlCatalogOptions;
   /** information_schema.CHARACTER_SETS's MAXLEN, read once when a prefix needs it. */
   #charsetMaxLength: Map<string, number> | undefined;
+  /** Whether lower_case_table_names folds table names; read once, by the first readAll(). */
+  #tableNamesFoldCase: boolean | undefined;
 
   constructor(driver: Driver, types: MysqlTypeMapper, options: MysqlCatalogOptions) {
     this.#driver = driver;
@@ -65,8 +67,19 @@ export class MysqlCatalogReader implements CatalogReader {
     this.#o = options;
   }
 
+  /**
+   * Column names match without regard to case on every server; table names
+   * as lower_case_table_names says: 0 keeps them exact (case-sensitive file
+   * names), 1 and 2 compare them in lower case. Read once, with the first
+   * catalog read. https://dev.mysql.com/doc/refman/8.0/en/identifier-case-sensitivity.html
+   */
   async readAll(): Promise<CatalogSnapshot> {
-    return { tables: await this.#read(null) };
+    const tables = await this.#read(null);
+    if (this.#tableNamesFoldCase === undefined) {
+      const [row] = await this.#driver.query<{ v: number | string | null }>('SELECT @@lower_case_table_names AS v');
+      this.#tableNamesFoldCase = Number(row?.v ?? 0) !== 0;
+    }
+    return { tables, ...(this.#tableNamesFoldCase ? { tableNamesFoldCase: true } : {}) };
   }
 
   async readTables(names: readonly string[]): Promise<Map<string, CatalogTable>> {
@@ -140,7 +153,7 @@ export class MysqlCatalogReader implements CatalogReader {
     for (const row of columnRows) {
       let table = tables.get(row.tbl);
       if (table === undefined) {
-        table = { name: row.tbl, columns: [], primaryKey: [], indexes: [], foreignKeys: [] };
+        table = { name: row.tbl, columns: [], primaryKey: [], indexes: [], foreignKeys: [], columnNamesFoldCase: true };
         tables.set(row.tbl, table);
       }
       table.columns.push(this.#column(row, collations.get(row.tbl) ?? null, jsonColumns.has(`${row.tbl}\u0000${row.name}`)));

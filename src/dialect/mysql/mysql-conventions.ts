@@ -12,8 +12,10 @@ import type { CatalogConventions } from '../dialect.ts';
 export const mysqlConventions: CatalogConventions = {
   createdTable(declared) {
     if (declared.foreignKeys.length > 0) return undefined;
-    if (declared.primaryKey.length === 0) return declared;
-    return { ...declared, indexes: [{ name: 'PRIMARY', columns: declared.primaryKey, unique: true, origin: 'primaryKey' }, ...declared.indexes] };
+    // Column names match without regard to case on every MySQL and MariaDB, as the catalog reader marks every table.
+    const table: CatalogTable = { ...declared, columnNamesFoldCase: true };
+    if (declared.primaryKey.length === 0) return table;
+    return { ...table, indexes: [{ name: 'PRIMARY', columns: declared.primaryKey, unique: true, origin: 'primaryKey' }, ...declared.indexes] };
   },
   uniqueConstraintOrigin: 'unique',
   uniqueIndexOrigin: 'unique',

@@ -14,6 +14,7 @@ import { findColumn, sameColumns, type CatalogIndex, type CatalogTable } from '.
 import { IdemError } from '../../errors.ts';
 import type { ColumnSpec, ReferentialAction } from '../../plan/column-spec.ts';
 import { defaultConstraintName, uniqueColumnConstraintName } from '../../plan/constraint-names.ts';
+import { referentialActionSql } from '../../plan/referential-actions.ts';
 import type { Operation } from '../../plan/operations.ts';
 import { validateColumnSpec } from '../../plan/validate-column.ts';
 import type { DdlCompiler, Statement } from '../dialect.ts';
@@ -239,8 +240,8 @@ export class MysqlDdlCompiler implements DdlCompiler {
 
 function foreignKeyClause(name: string, columns: string[], refTable: string, refColumns: string[], onDelete?: ReferentialAction, onUpdate?: ReferentialAction): string {
   let clause = `CONSTRAINT ${qn(name)} FOREIGN KEY (${ql(columns)}) REFERENCES ${q(refTable)} (${ql(refColumns)})`;
-  if (onDelete) clause += ` ON DELETE ${onDelete.toUpperCase()}`;
-  if (onUpdate) clause += ` ON UPDATE ${onUpdate.toUpperCase()}`;
+  if (onDelete) clause += ` ON DELETE ${referentialActionSql(onDelete)}`;
+  if (onUpdate) clause += ` ON UPDATE ${referentialActionSql(onUpdate)}`;
   return clause;
 }
 

@@ -15,6 +15,7 @@ import { findColumn, sameColumns, type CatalogIndex, type CatalogTable } from '.
 import { IdemError } from '../../errors.ts';
 import type { ColumnSpec, ForeignKeySpec } from '../../plan/column-spec.ts';
 import { uniqueColumnConstraintName } from '../../plan/constraint-names.ts';
+import { referentialActionSql } from '../../plan/referential-actions.ts';
 import type { Operation } from '../../plan/operations.ts';
 import { validateColumnSpec } from '../../plan/validate-column.ts';
 import type { DdlCompiler, Statement } from '../dialect.ts';
@@ -207,8 +208,8 @@ function uniqueConstraint(name: string, columns: readonly string[]): string {
 
 function foreignKeyConstraint(fk: ForeignKeySpec & { name: string }): string {
   let clause = `CONSTRAINT ${qn(fk.name)} FOREIGN KEY (${ql(fk.columns)}) REFERENCES ${q(fk.references.table)} (${ql(fk.references.columns)})`;
-  if (fk.onDelete) clause += ` ON DELETE ${fk.onDelete.toUpperCase()}`;
-  if (fk.onUpdate) clause += ` ON UPDATE ${fk.onUpdate.toUpperCase()}`;
+  if (fk.onDelete) clause += ` ON DELETE ${referentialActionSql(fk.onDelete)}`;
+  if (fk.onUpdate) clause += ` ON UPDATE ${referentialActionSql(fk.onUpdate)}`;
   return clause;
 }
 

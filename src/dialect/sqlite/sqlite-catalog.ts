@@ -94,8 +94,9 @@ export class SqliteCatalogReader implements CatalogReader {
     this.#exclude = JSON.stringify(excludeTables);
   }
 
+  /** SQLite resolves table and column names without regard to ASCII case: `Users` is `users`. */
   async readAll(): Promise<CatalogSnapshot> {
-    return { tables: await this.#read(null) };
+    return { tables: await this.#read(null), tableNamesFoldCase: true };
   }
 
   async readTables(names: readonly string[]): Promise<Map<string, CatalogTable>> {
@@ -124,7 +125,7 @@ export class SqliteCatalogReader implements CatalogReader {
     for (const row of columnRows) {
       let table = tables.get(row.tbl);
       if (table === undefined) {
-        table = { name: row.tbl, columns: [], primaryKey: [], indexes: [], foreignKeys: [] };
+        table = { name: row.tbl, columns: [], primaryKey: [], indexes: [], foreignKeys: [], columnNamesFoldCase: true };
         if (row.tbl_sql !== null) table.sql = row.tbl_sql;
         tables.set(row.tbl, table);
         if ((row.rootpage ?? 0) === 0) virtual.push(table);

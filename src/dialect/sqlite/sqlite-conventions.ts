@@ -7,20 +7,13 @@
  * with CREATE UNIQUE INDEX, which the catalog reports as indexes.
  * https://www.sqlite.org/lang_createtable.html#rowid
  */
+import type { CatalogTable } from '../../catalog/snapshot.ts';
 import type { CatalogConventions } from '../dialect.ts';
 import { sqliteRebuilds } from './sqlite-ddl.ts';
 
 export const sqliteConventions: CatalogConventions = {
-  createdTable(declared) {
-    if (declared.primaryKey.length === 0) return declared;
-    const [only] = declared.primaryKey;
-    const column = declared.primaryKey.length === 1 ? declared.columns.find((c) => c.name === only) : undefined;
-    if (column?.type.raw === 'integer') {
-      return { ...declared, columns: declared.columns.map((c) => (c === column ? { ...c, autoIncrement: true, nullable: false } : c)) };
-    }
-    const name = `sqlite_autoindex_${declared.name}_1`;
-    return { ...declared, indexes: [{ name, columns: declared.primaryKey, unique: true, origin: 'primaryKey', engineName: name }, ...declared.indexes] };
-  },
+  // SQLite resolves column names without regard to ASCII case, as the catalog reader marks every table.
+  createdTable: (declared) => ({ ...createdTable(declared), columnNamesFoldCase: true }),
   renamedTable(table, from) {
     const old = `sqlite_autoindex_${from}_`;
     const renamed = (name: string): string => (name.startsWith(old) ? `sqlite_autoindex_${table.name}_${name.slice(old.length)}` : name);
@@ -34,3 +27,14 @@ export const sqliteConventions: CatalogConventions = {
   // A rebuild recreates the table from edited CREATE TABLE text and renumbers its autoindexes: read it again.
   predictable: (op, table) => !sqliteRebuilds(op, table),
 };
+
+function createdTable(declared: CatalogTable): CatalogTable {
+  if (declared.primaryKey.length === 0) return declared;
+  const [only] = declared.primaryKey;
+  const column = declared.primaryKey.length === 1 ? declared.columns.find((c) => c.name === only) : undefined;
+  if (column?.type.raw === 'integer') {
+    return { ...declared, columns: declared.columns.map((c) => (c === column ? { ...c, autoIncrement: true, nullable: false } : c)) };
+  }
+  const name = `sqlite_autoindex_${declared.name}_1`;
+  return { ...declared, indexes: [{ name, columns: declared.primaryKey, unique: true, origin: 'primaryKey', engineName: name }, ...declared.indexes] };
+}

@@ -6,10 +6,11 @@
  */
 import { declaredPrimaryKey, mergeColumnChanges } from '../../catalog/compare-shape.ts';
 import { indexByName, uniqueByShape } from '../../catalog/find-by-shape.ts';
-import { findColumn, type CatalogTable } from '../../catalog/snapshot.ts';
+import { findColumn, foldCase, type CatalogTable } from '../../catalog/snapshot.ts';
 import { IdemError } from '../../errors.ts';
-import type { ColumnSpec } from '../../plan/column-spec.ts';
+import type { ColumnSpec, ReferentialAction } from '../../plan/column-spec.ts';
 import { uniqueColumnConstraintName } from '../../plan/constraint-names.ts';
+import { referentialActionSql } from '../../plan/referential-actions.ts';
 import type { Operation } from '../../plan/operations.ts';
 import { validateColumnSpec } from '../../plan/validate-column.ts';
 import type { DdlCompiler, Statement } from '../dialect.ts';
@@ -52,7 +53,13 @@ export class SqliteDdlCompiler implements DdlCompiler {
     switch (op.kind) {
       case 'createTable': return this.#createTable(op);
       case 'dropTable': return [stmt(`DROP TABLE ${q(op.table)}`)];
-      case 'renameTable': return [stmt(`ALTER TABLE ${q(op.from)} RENAME TO ${q(op.to)}`)];
+      case 'renameTable': {
+        // SQLite refuses a new name that matches an existing table without regard to case, its own name
+        // included: a rename that changes only the case goes through a name of idem's own.
+        if (foldCase(op.from) !== foldCase(op.to)) return [stmt(`ALTER TABLE ${q(op.from)} RENAME TO ${q(op.to)}`)];
+        const passing = `_idem_case_rename_${op.to}`;
+        return [stmt(`ALTER TABLE ${q(op.from)} RENAME TO ${q(passing)}`), stmt(`ALTER TABLE ${q(passing)} RENAME TO ${q(op.to)}`)];
+      }
       case 'renameColumn': return [stmt(`ALTER TABLE ${q(op.table)} RENAME COLUMN ${q(op.from)} TO ${q(op.to)}`)];
       case 'addColumn': return this.#addColumn(op.table, op.column, op.spec, need(table, op));
       case 'dropColumn': return this.#dropColumn(op.table, op.column, need(table, op));
@@ -183,10 +190,10 @@ export class SqliteDdlCompiler implements DdlCompiler {
 }
 
 
-function foreignKeyClause(name: string, columns: string[], refTable: string, refColumns: string[], onDelete?: string, onUpdate?: string): string {
+function foreignKeyClause(name: string, columns: string[], refTable: string, refColumns: string[], onDelete?: ReferentialAction, onUpdate?: ReferentialAction): string {
   let clause = `CONSTRAINT ${q(name)} FOREIGN KEY (${ql(columns)}) REFERENCES ${q(refTable)} (${ql(refColumns)})`;
-  if (onDelete) clause += ` ON DELETE ${onDelete.toUpperCase()}`;
-  if (onUpdate) clause += ` ON UPDATE ${onUpdate.toUpperCase()}`;
+  if (onDelete) clause += ` ON DELETE ${referentialActionSql(onDelete)}`;
+  if (onUpdate) clause += ` ON UPDATE ${referentialActionSql(onUpdate)}`;
   return clause;
 }
 
