@@ -401,7 +401,27 @@ function createTable(op: Extract<SchemaOperation, { kind: 'createTable' }>, ctx:
     column: (table: string, column: string) => lookahead.laterColumnName(table, column),
     table: (table: string) => lookahead.laterTableName(table),
   };
-  return judge(compareTable(ctx.types, op.table, op.columns, op.options, actual, later), ctx, actual.name === op.table ? 'exists' : `exists as ${actual.name}`, actual.columnNamesFoldCase === true);
+  const differences = compareTable(ctx.types, op.table, op.columns, op.options, actual, later);
+  return judge(differences, withKeysOfDroppedColumns(op, ctx), actual.name === op.table ? 'exists' : `exists as ${actual.name}`, actual.columnNamesFoldCase === true);
+}
+
+/**
+ * A key the table declares goes with a column that a later migration of this
+ * run drops (an index, unique key or foreign key on it): its absence is left
+ * to that drop, as the column's own is.
+ */
+function withKeysOfDroppedColumns(op: Extract<SchemaOperation, { kind: 'createTable' }>, ctx: ClassifyContext): ClassifyContext {
+  const lookahead = ctx.lookahead;
+  if (!lookahead) return ctx;
+  const keys = [...op.options.indexes ?? [], ...op.options.unique ?? [], ...op.options.foreignKeys ?? []];
+  const removedWith = new Map<string, string>();
+  for (const key of keys) {
+    if (!key.name) continue;
+    const removedBy = key.columns.map((column) => lookahead.laterRemoval({ table: op.table, column })).find((r) => r !== undefined);
+    if (removedBy !== undefined) removedWith.set(`${op.table}.${key.name}`, removedBy);
+  }
+  if (removedWith.size === 0) return ctx;
+  return { ...ctx, lookahead: { ...lookahead, laterDeclaration: (object, field) => removedWith.get(object) ?? lookahead.laterDeclaration(object, field) } };
 }
 
 function renameTable(op: Extract<SchemaOperation, { kind: 'renameTable' }>, ctx: ClassifyContext): Decision {
