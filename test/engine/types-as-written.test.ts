@@ -5,7 +5,7 @@
  * (length, nullability, signedness, precision, default) is drift with both
  * shapes, the declared one named as the migration wrote it, and exit 3 under
  * --strict. `unsigned` and timestamp `precision` are created, read back and
- * adopted; an engine without unsigned integers refuses them before anything runs.
+ * adopted; an engine without unsigned integers refuses them, changing nothing.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -216,7 +216,7 @@ for (const engine of engines) {
         await adoptAgain(p);
       }));
     } else {
-      test(`${engine.name}: unsigned is refused before anything runs: ${engine.name} has no unsigned integers`, () => withProject(engine, async (p) => {
+      test(`${engine.name}: unsigned is refused, nothing changed: ${engine.name} has no unsigned integers`, () => withProject(engine, async (p) => {
         await p.write({
           revision: 'r1',
           up: `await m.createTable('t', { id: { type: 'integer', primaryKey: true }, n: { type: 'integer', unsigned: true } });`,
