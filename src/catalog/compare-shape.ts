@@ -15,9 +15,34 @@ export function describeType(info: ColumnTypeInfo): string {
   return info.raw;
 }
 
-export function sameType(declared: ColumnTypeInfo, actual: ColumnTypeInfo): boolean {
+/** A portable declaration as the migration wrote it: `string(100)`, `integer unsigned`, `timestamp(3) with time zone`. */
+function portableSpelling(spec: ColumnSpec): string {
+  const type = spec.type ?? '';
+  const args = type === 'decimal' && spec.precision !== undefined ? [spec.precision, ...(spec.scale === undefined ? [] : [spec.scale])]
+    : type === 'timestamp' && spec.precision !== undefined ? [spec.precision]
+      : spec.length !== undefined ? [spec.length] : [];
+  const text = args.length === 0 ? type : `${type}(${args.join(',')})`;
+  return `${text}${spec.unsigned === true ? ' unsigned' : ''}${spec.withTimezone === true ? ' with time zone' : ''}`;
+}
+
+/**
+ * The declared type for a drift line: the type the migration wrote, and the
+ * engine's spelling where that differs, `timestamp (datetime on MySQL)`, so
+ * the line never names only a type the migration does not mention.
+ */
+export function describeDeclaredType(types: TypeMapper, spec: ColumnSpec, declared: ColumnTypeInfo): string {
+  const written = spec.sqlType !== undefined ? spec.sqlType.trim().replace(/\s+/g, ' ') : portableSpelling(spec);
+  return written.toLowerCase() === declared.raw ? declared.raw : `${written} (${declared.raw} on ${types.engine})`;
+}
+
+/**
+ * Equal types: the same portable type (or, without one, the same spelling),
+ * with the same length, digits, zone and sign. Display widths are already
+ * gone from both. Two types the engine stores alike (`types.storesAlike`) are equal.
+ */
+export function sameType(declared: ColumnTypeInfo, actual: ColumnTypeInfo, types?: TypeMapper): boolean {
   if (declared.type === null || actual.type === null) return declared.raw === actual.raw;
-  if (declared.type !== actual.type) return false;
+  if (declared.type !== actual.type) return types?.storesAlike?.(declared, actual) ?? false;
   switch (declared.type) {
     case 'string':
       return declared.length === undefined || actual.length === undefined || declared.length === actual.length;
@@ -26,7 +51,11 @@ export function sameType(declared: ColumnTypeInfo, actual: ColumnTypeInfo): bool
     case 'decimal':
       return (declared.precision ?? null) === (actual.precision ?? null) && (declared.scale ?? 0) === (actual.scale ?? 0);
     case 'timestamp':
-      return (declared.withTimezone ?? false) === (actual.withTimezone ?? false);
+      // Where the engine has no default precision (SQLite), one side without it is not drift.
+      return (declared.withTimezone ?? false) === (actual.withTimezone ?? false)
+        && (declared.precision === undefined || actual.precision === undefined || declared.precision === actual.precision);
+    case 'integer': case 'bigint': case 'smallint':
+      return (declared.unsigned ?? false) === (actual.unsigned ?? false);
     default:
       return true;
   }
@@ -49,16 +78,16 @@ export function compareColumn(
 ): Difference[] {
   const differences: Difference[] = [];
   const declaredType = types.declaredType(spec);
-  if (!sameType(declaredType, actual.type)) {
-    differences.push({ object: objectName, field: 'type', declared: describeType(declaredType), actual: describeType(actual.type) });
+  if (!sameType(declaredType, actual.type, types)) {
+    differences.push({ object: objectName, field: 'type', declared: describeDeclaredType(types, spec, declaredType), actual: describeType(actual.type) });
   }
   const declaredNullable = context.inPrimaryKey ? false : spec.nullable ?? true;
   if (declaredNullable !== actual.nullable) {
     differences.push({ object: objectName, field: 'nullable', declared: declaredNullable, actual: actual.nullable });
   }
   if (spec.default !== undefined) {
-    const declaredDefault = types.normalizeDefault(types.defaultSql(spec.default, spec));
-    const actualDefault = types.normalizeDefault(actual.default);
+    const declaredDefault = types.normalizeDefault(types.defaultSql(spec.default, spec), declaredType);
+    const actualDefault = types.normalizeDefault(actual.default, actual.type);
     if (declaredDefault !== actualDefault) {
       differences.push({ object: objectName, field: 'default', declared: declaredDefault, actual: actualDefault });
     }
@@ -203,7 +232,7 @@ export function columnAsSpec(column: CatalogColumn, table: CatalogTable): Column
   return spec;
 }
 
-export const TYPE_FIELDS = ['type', 'length', 'precision', 'scale', 'withTimezone', 'sqlType'] as const;
+export const TYPE_FIELDS = ['type', 'length', 'precision', 'scale', 'withTimezone', 'unsigned', 'sqlType'] as const;
 
 /**
  * The column as it will be after `changes`: the catalog's column with the
@@ -221,8 +250,9 @@ export function mergeColumnChanges(column: CatalogColumn, table: CatalogTable, c
     if (column.type.precision !== undefined) base.precision = column.type.precision;
     if (column.type.scale !== undefined) base.scale = column.type.scale;
     if (column.type.withTimezone !== undefined) base.withTimezone = column.type.withTimezone;
+    if (column.type.unsigned === true) base.unsigned = true;
     if (changes.type !== undefined && changes.type !== column.type.type) {
-      delete base.length; delete base.precision; delete base.scale; delete base.withTimezone;
+      delete base.length; delete base.precision; delete base.scale; delete base.withTimezone; delete base.unsigned;
     }
   }
   const merged: ColumnSpec = { ...base, ...changes };
@@ -238,9 +268,9 @@ export function columnChangesNeeded(types: TypeMapper, column: CatalogColumn, ta
   const differences: Difference[] = [];
   if (TYPE_FIELDS.some((f) => changes[f] !== undefined)) {
     const declared = types.declaredType(merged);
-    if (!sameType(declared, column.type)) {
+    if (!sameType(declared, column.type, types)) {
       for (const f of TYPE_FIELDS) if (merged[f] !== undefined) (needed as Record<string, unknown>)[f] = merged[f];
-      differences.push({ object, field: 'type', declared: declared.raw, actual: column.type.raw });
+      differences.push({ object, field: 'type', declared: describeDeclaredType(types, merged, declared), actual: column.type.raw });
     }
   }
   if (changes.nullable !== undefined && changes.nullable !== column.nullable) {
@@ -248,8 +278,8 @@ export function columnChangesNeeded(types: TypeMapper, column: CatalogColumn, ta
     differences.push({ object, field: 'nullable', declared: changes.nullable, actual: column.nullable });
   }
   if (changes.default !== undefined) {
-    const declared = types.normalizeDefault(changes.default === null ? null : types.defaultSql(changes.default, merged));
-    const actual = types.normalizeDefault(column.default);
+    const declared = types.normalizeDefault(changes.default === null ? null : types.defaultSql(changes.default, merged), column.type);
+    const actual = types.normalizeDefault(column.default, column.type);
     if (declared !== actual) {
       needed.default = changes.default;
       differences.push({ object, field: 'default', declared, actual });

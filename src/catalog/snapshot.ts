@@ -10,9 +10,12 @@ export interface ColumnTypeInfo {
   /** null when the engine's type has no portable name (the raw text still compares). */
   type: ColumnType | null;
   length?: number;
+  /** decimal: total digits; timestamp: fractional-second digits, where the engine has a default (undefined on SQLite without one written). */
   precision?: number;
   scale?: number;
   withTimezone?: boolean;
+  /** Integer types: set where the engine has unsigned integers (MySQL, MariaDB). */
+  unsigned?: boolean;
   /** The engine's own spelling, lower-cased: `varchar(255)`, `int`, `timestamptz`. */
   raw: string;
 }

@@ -151,6 +151,8 @@ export interface TransactionControl {
 
 /** The portable types in the engine's own terms, both ways. */
 export interface TypeMapper {
+  /** The engine's name as a drift line says it: `timestamp (datetime on MySQL)`. */
+  readonly engine: string;
   /** The column type as written in DDL: `varchar(255)`. Throws OPERATION_INVALID for impossible specs. */
   columnType(spec: ColumnSpec): string;
   /** What the catalog would report for a declared column, to compare like with like. */
@@ -159,8 +161,19 @@ export interface TypeMapper {
   parseType(raw: string): ColumnTypeInfo;
   /** A default as SQL text in the engine's terms (for DDL and for comparing with the catalog). */
   defaultSql(value: DefaultValue, spec: ColumnSpec): string;
-  /** Normalise a catalog default for comparison (strip casts, parentheses, quoting variants). */
-  normalizeDefault(sql: string | null): string | null;
+  /**
+   * Normalise a catalog default for comparison (strip casts, parentheses,
+   * quoting variants). `type`, where known, is the column's: an engine that
+   * converts a default to the column's type (SQLite's affinity) compares the
+   * converted value.
+   */
+  normalizeDefault(sql: string | null, type?: ColumnTypeInfo): string | null;
+  /**
+   * Two portable types the engine stores alike, so that one is not drift
+   * against the other (SQLite has no boolean: a boolean is any integer
+   * column). Absent where every portable type is distinct.
+   */
+  storesAlike?(declared: ColumnTypeInfo, actual: ColumnTypeInfo): boolean;
 }
 
 /**

@@ -20,9 +20,11 @@ export interface ColumnSpec {
   type?: ColumnType;
   /** string and binary: characters / bytes. */
   length?: number;
-  /** decimal: total digits and digits after the point. */
+  /** decimal: total digits (with scale, the digits after the point). timestamp: fractional-second digits, 0 to 6. */
   precision?: number;
   scale?: number;
+  /** integer, bigint, smallint: no negative values, twice the range (MySQL/MariaDB only). */
+  unsigned?: boolean;
   /** timestamp: with time zone. */
   withTimezone?: boolean;
   /** Default true. */

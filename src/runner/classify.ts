@@ -371,7 +371,8 @@ function judge(differences: Difference[], ctx: ClassifyContext, holds: string, f
 export function describeDifferences(differences: Difference[]): string {
   return differences.map((d) => {
     if (d.field === 'exists') return d.actual ? `${d.object} not declared` : `${d.object} missing`;
-    return `${d.object} ${d.field} ${show(d.actual)} (declared ${show(d.declared)})`;
+    // A comma, not parentheses: a declared type may carry its own (`string(20) (varchar(20) on SQLite)`).
+    return `${d.object} ${d.field} ${show(d.actual)}, declared ${show(d.declared)}`;
   }).join('; ');
 }
 

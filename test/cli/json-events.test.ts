@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import { EXIT } from '../../src/cli/exit-codes.ts';
 import { engines } from '../engines.ts';
 import { assertFails, show } from '../support/cli-checks.ts';
-import { beginLineEnd, noSuchTable } from '../support/engine-sql.ts';
+import { beginLineEnd, declaredString, noSuchTable } from '../support/engine-sql.ts';
 import { TestProject } from '../support/project.ts';
 
 const OUTCOMES = ['applied', 'skipped', 'drift'];
@@ -142,7 +142,7 @@ for (const engine of engines) {
       const lines = r.stdout.trimEnd().split('\n');
       assert.equal(lines.length, 2, r.stdout);
       assert.match(lines[0]!, /^ {2}drift +createTable users\b/);
-      assert.equal(lines[1]!.trim(), 'users.email type: database has varchar(50), migration declares varchar(100)');
+      assert.equal(lines[1]!.trim(), `users.email type: database has varchar(50), migration declares ${declaredString(engine, 100)}`);
     });
 
     test(`${engine.name}: errors still print`, async () => {

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { engines } from '../engines.ts';
-import { autoIncrementKey, integerType, noSuchColumnToSet, noSuchTable, pick, quoted } from '../support/engine-sql.ts';
+import { autoIncrementKey, declaredString, integerType, noSuchColumnToSet, noSuchTable, pick, quoted } from '../support/engine-sql.ts';
 import type { TestProject } from '../support/project.ts';
 import {
   adoptAgain, catalogTable, failsCleanly, indexList, opDetails, opEvent, tableNames, upOk, withProject,
@@ -200,7 +200,7 @@ for (const engine of engines) {
       const before = await p.fingerprint();
       const run = await upOk(p, '--strict');
       assert.deepEqual(opDetails(run), [
-        'skipped createTable users — exists; left to a later migration: users.email type varchar(255) (declared varchar(100)); users.api_key not declared',
+        `skipped createTable users — exists; left to a later migration: users.email type varchar(255), declared ${declaredString(engine, 100)}; users.api_key not declared`,
         'skipped addColumn users.api_key — exists',
         'skipped alterColumn users.email — already as declared',
       ]);
@@ -214,9 +214,9 @@ for (const engine of engines) {
       await p.exec(`INSERT INTO users (email) VALUES ('a@x')`);
       const run = await upOk(p, '--strict');
       assert.deepEqual(opDetails(run), [
-        'skipped createTable users — exists; left to a later migration: users.email type varchar(50) (declared varchar(100)); users.api_key not declared',
+        `skipped createTable users — exists; left to a later migration: users.email type varchar(50), declared ${declaredString(engine, 100)}; users.api_key not declared`,
         'skipped addColumn users.api_key — exists',
-        'applied alterColumn users.email — type varchar(50) -> varchar(255)',
+        `applied alterColumn users.email — type varchar(50) -> ${declaredString(engine, 255)}`,
       ]);
       assert.equal(run.events.find((e) => e.event === 'done')!.drift, 0);
       assert.equal((await catalogTable(p, 'users'))!.columns.find((c) => c.name === 'email')!.type.raw, 'varchar(255)');
@@ -255,7 +255,7 @@ for (const engine of engines) {
       const run = await upOk(p);
       const op = opEvent(run, 'createTable', 'users');
       assert.deepEqual(op.outcome, 'drift');
-      assert.deepEqual(op.differences, [{ object: 'users.email', field: 'type', declared: 'varchar(100)', actual: 'varchar(50)' }]);
+      assert.deepEqual(op.differences, [{ object: 'users.email', field: 'type', declared: declaredString(engine, 100), actual: 'varchar(50)' }]);
       assert.deepEqual(opDetails(run).slice(1), ['skipped addColumn users.api_key — exists', 'skipped alterColumn users.email — already as declared']);
       await adoptAgain(p, opDetails(run));
     }));
@@ -265,7 +265,7 @@ for (const engine of engines) {
       await p.write({ revision: 'r2', revises: 'r1', up: `await m.createIndex('users', ['email'], { name: 'ix_users_email', unique: true });` });
       await p.exec('CREATE TABLE users (id INTEGER PRIMARY KEY, email VARCHAR(50))');
       const run = await upOk(p);
-      assert.deepEqual(opEvent(run, 'createTable', 'users').differences, [{ object: 'users.email', field: 'type', declared: 'varchar(100)', actual: 'varchar(50)' }]);
+      assert.deepEqual(opEvent(run, 'createTable', 'users').differences, [{ object: 'users.email', field: 'type', declared: declaredString(engine, 100), actual: 'varchar(50)' }]);
       assert.deepEqual(opDetails(run).slice(1), ['applied createIndex users.ix_users_email']);
       assert.deepEqual(await indexList(p, 'users'), ['ix_users_email(email) unique']);
     }));
@@ -318,7 +318,7 @@ for (const engine of engines) {
         assert.deepEqual(opDetails(run), [
           'skipped createTable grp — exists as groups, which a later migration renames it to',
           'applied createIndex grp.ix_grp_name',
-          'applied alterColumn grp.name — type varchar(50) -> varchar(100)',
+          `applied alterColumn grp.name — type varchar(50) -> ${declaredString(engine, 100)}`,
           'applied addColumn grp.x',
           'skipped renameTable grp -> groups — already renamed (groups exists, grp absent)',
           'skipped renameColumn groups.name -> title — already renamed (title exists, name absent)',
@@ -371,7 +371,7 @@ for (const engine of engines) {
       const run = await upOk(p, '--strict');
       assert.deepEqual(opDetails(run), [
         `applied addColumn ${T}.${C}`,
-        `applied alterColumn ${T}.${A} — type varchar(20) -> varchar(40)`,
+        `applied alterColumn ${T}.${A} — type varchar(20) -> ${declaredString(engine, 40)}`,
         `applied createIndex ${T}.${I}`,
         // A generated name that replaced characters carries a hash of the exact names (constraint-names.ts).
         `applied addUnique ${T}.uq_we_ird_name_c_d_e_a_b_0e29e193`,

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { engines } from '../engines.ts';
-import { autoIncrementKey, integerType, pick, rollsBackDdl, violation } from '../support/engine-sql.ts';
+import { autoIncrementKey, declaredInteger, declaredString, integerType, pick, rollsBackDdl, violation } from '../support/engine-sql.ts';
 import type { TestProject } from '../support/project.ts';
 import {
   adoptAgain, appExec, catalogTable, failsCleanly, failsPartway, foreignKeyList, indexList, opDetails, opEvent, tableNames, upOk, withProject,
@@ -33,8 +33,6 @@ const MEMBERSHIPS = `await m.createTable('memberships', {
 });`;
 
 for (const engine of engines) {
-  /** Drift is stated in the engine's own terms: MariaDB's INTEGER is int. */
-  const int = integerType(engine);
   describe(`${engine.name}: createTable`, () => {
     test(`${engine.name}: creates columns, composite primary key, unique columns and constraints, indexes, foreign keys with onDelete`, () => withProject(engine, async (p) => {
       await p.write({ revision: 'r1', up: `${USERS}\n${MEMBERSHIPS}` });
@@ -82,13 +80,13 @@ for (const engine of engines) {
         what: 'type and length',
         declared: `{ id: { type: 'integer', primaryKey: true }, name: { type: 'string', length: 100 } }`,
         actual: 'CREATE TABLE t (id INTEGER PRIMARY KEY, name VARCHAR(50))',
-        differences: [{ object: 't.name', field: 'type', declared: 'varchar(100)', actual: 'varchar(50)' }],
+        differences: [{ object: 't.name', field: 'type', declared: declaredString(engine, 100), actual: 'varchar(50)' }],
       },
       {
         what: 'another type',
         declared: `{ id: { type: 'integer', primaryKey: true }, n: { type: 'integer' } }`,
         actual: 'CREATE TABLE t (id INTEGER PRIMARY KEY, n TEXT)',
-        differences: [{ object: 't.n', field: 'type', declared: int, actual: 'text' }],
+        differences: [{ object: 't.n', field: 'type', declared: declaredInteger(engine), actual: 'text' }],
       },
       {
         what: 'nullability',
@@ -189,11 +187,11 @@ for (const engine of engines) {
     const driftCases: Array<{ what: string; spec: string; column: string; differences: unknown[] }> = [
       {
         what: 'another length', spec: `{ type: 'string', length: 255 }`, column: 'api_key VARCHAR(100)',
-        differences: [{ object: 'users.api_key', field: 'type', declared: 'varchar(255)', actual: 'varchar(100)' }],
+        differences: [{ object: 'users.api_key', field: 'type', declared: declaredString(engine, 255), actual: 'varchar(100)' }],
       },
       {
         what: 'another type', spec: `{ type: 'integer' }`, column: 'api_key TEXT',
-        differences: [{ object: 'users.api_key', field: 'type', declared: int, actual: 'text' }],
+        differences: [{ object: 'users.api_key', field: 'type', declared: declaredInteger(engine), actual: 'text' }],
       },
       {
         what: 'another nullability', spec: `{ type: 'string', length: 255, nullable: false, default: '' }`, column: `api_key VARCHAR(255) DEFAULT ''`,
@@ -330,9 +328,9 @@ for (const engine of engines) {
       assert.deepEqual(indexesBefore, [...pick(engine, { sqlite: [], postgres: [], mariadb: ['fk_users_team(team_id)'] }), 'ix_users_role(role)', 'uq_users_email(email) unique']);
       await p.write(alter(`await m.alterColumn('users', 'email', { type: 'string', length: 512, nullable: false });`));
       const run = await upOk(p, '--strict');
-      assert.deepEqual(opDetails(run), ['applied alterColumn users.email — type varchar(255) -> varchar(512)']);
+      assert.deepEqual(opDetails(run), [`applied alterColumn users.email — type varchar(255) -> ${declaredString(engine, 512)}`]);
       assert.deepEqual(opEvent(run, 'alterColumn', 'users.email').differences,
-        [{ object: 'users.email', field: 'type', declared: 'varchar(512)', actual: 'varchar(255)' }]);
+        [{ object: 'users.email', field: 'type', declared: declaredString(engine, 512), actual: 'varchar(255)' }]);
       const email = (await catalogTable(p, 'users'))!.columns.find((c) => c.name === 'email')!;
       assert.deepEqual([email.type.raw, email.nullable], ['varchar(512)', false]);
       assert.deepEqual(await p.query('SELECT * FROM users ORDER BY id'), rowsBefore);
@@ -449,7 +447,7 @@ for (const engine of engines) {
       await p.exec(`UPDATE users SET nick = 'bo' WHERE id = 2`);
       const rerun = await upOk(p, '--strict');
       assert.deepEqual(opDetails(rerun), [
-        rollsBackDdl(engine) ? 'applied alterColumn users.email — type varchar(255) -> varchar(300)' : 'skipped alterColumn users.email — done by an interrupted run',
+        rollsBackDdl(engine) ? `applied alterColumn users.email — type varchar(255) -> ${declaredString(engine, 300)}` : 'skipped alterColumn users.email — done by an interrupted run',
         'applied alterColumn users.nick — nullable true -> false',
       ]);
       assert.deepEqual(await p.recorded(), ['r1', 'r2']);

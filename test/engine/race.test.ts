@@ -10,6 +10,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { engines } from '../engines.ts';
+import { declaredString } from '../support/engine-sql.ts';
 import { TestProject } from '../support/project.ts';
 
 function sideCommand(engine: string, url: string, sql: string): string[] {
@@ -73,7 +74,7 @@ for (const engine of engines.filter((e) => e.name !== 'sqlite')) {
       batchedRetry(engine.name, run.events);
       const op = run.events.filter((e) => e.event === 'op').at(-1)!;
       assert.equal(op.outcome, 'drift');
-      assert.deepEqual(op.differences, [{ object: 't.name', field: 'type', declared: 'varchar(50)', actual: 'varchar(20)' }]);
+      assert.deepEqual(op.differences, [{ object: 't.name', field: 'type', declared: declaredString(engine, 50), actual: 'varchar(20)' }]);
     } finally {
       await p.dispose();
     }

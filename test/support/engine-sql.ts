@@ -114,6 +114,25 @@ export function integerType(engine: Engine | EngineName): string {
 }
 
 /**
+ * A declared type as drift and applied lines name it: the migration's words,
+ * and the engine's spelling where that differs (`string(100) (varchar(100) on SQLite)`).
+ */
+export function declaredAs(engine: Engine | EngineName, written: string, spelled: string): string {
+  const title = pick(engine, { sqlite: 'SQLite', postgres: 'PostgreSQL', mariadb: 'MariaDB' });
+  return written === spelled ? spelled : `${written} (${spelled} on ${title})`;
+}
+
+/** `{ type: 'string', length }` as drift names it. */
+export function declaredString(engine: Engine | EngineName, length: number): string {
+  return declaredAs(engine, `string(${length})`, `varchar(${length})`);
+}
+
+/** `{ type: 'integer' }` as drift names it. */
+export function declaredInteger(engine: Engine | EngineName): string {
+  return declaredAs(engine, 'integer', integerType(engine));
+}
+
+/**
  * The word the catalog reports for a foreign key's action when none was
  * declared: PostgreSQL and SQLite say NO ACTION, MariaDB's
  * information_schema says RESTRICT. idem judges the two equal (compare-shape.ts).

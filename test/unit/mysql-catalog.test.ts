@@ -83,7 +83,7 @@ const EXPECTED: CatalogTable[] = [
   {
     name: 'order items',
     columns: [
-      col('order id', { type: 'bigint', raw: 'bigint unsigned' }, false),
+      col('order id', { type: 'bigint', unsigned: true, raw: 'bigint unsigned' }, false),
       col('sku', { type: 'string', length: 36, raw: 'char(36)' }, false),
       col('qty `x`', int, true, '1'),
       col('price', { type: 'decimal', precision: 10, scale: 2, raw: 'decimal(10,2)' }, true, '0.00'),
@@ -114,8 +114,8 @@ const EXPECTED: CatalogTable[] = [
       col('email', { type: 'string', length: 120, raw: 'varchar(120)' }, false),
       col('name', { type: 'string', length: 50, raw: 'varchar(50)' }, true, "'anon'"),
       col('is_admin', { type: 'boolean', raw: 'tinyint(1)' }, false, '0'),
-      col('created_at', { type: 'timestamp', withTimezone: false, raw: 'datetime' }, true, 'current_timestamp()'),
-      col('updated_at', { type: 'timestamp', withTimezone: true, raw: 'timestamp on update current_timestamp' }, false, 'current_timestamp()'),
+      col('created_at', { type: 'timestamp', withTimezone: false, precision: 0, raw: 'datetime' }, true, 'current_timestamp()'),
+      col('updated_at', { type: 'timestamp', withTimezone: true, precision: 0, raw: 'timestamp on update current_timestamp' }, false, 'current_timestamp()'),
     ],
     primaryKey: ['id'],
     indexes: [pk(['id']), index('email', ['email'], { unique: true }), index('ix_users_name_prefix', ['name'], { partial: true })],

@@ -121,7 +121,7 @@ describe('PostgreSQL server', { skip: withoutPostgres }, () => {
         { name: 'is_admin', type: { type: 'boolean', raw: 'boolean' }, nullable: false, default: 'false', autoIncrement: false },
         { name: 'balance', type: { type: 'decimal', precision: 12, scale: 2, raw: 'numeric(12,2)' }, nullable: true, default: '0.00', autoIncrement: false },
         { name: 'doubled', type: { type: 'decimal', raw: 'numeric' }, nullable: true, default: null, autoIncrement: false },
-        { name: 'created_at', type: { type: 'timestamp', withTimezone: false, raw: 'timestamp' }, nullable: true, default: 'CURRENT_TIMESTAMP', autoIncrement: false },
+        { name: 'created_at', type: { type: 'timestamp', withTimezone: false, precision: 6, raw: 'timestamp' }, nullable: true, default: 'CURRENT_TIMESTAMP', autoIncrement: false },
         { name: 'profile', type: { type: 'json', raw: 'jsonb' }, nullable: true, default: "'{}'::jsonb", autoIncrement: false },
         { name: 'tags', type: { type: null, raw: 'text[]' }, nullable: true, default: null, autoIncrement: false },
       ],

@@ -59,7 +59,7 @@ describe('SqliteTypeMapper.columnType', () => {
     assert.throws(() => types.columnType({ type: 'integer', length: 10 }), invalid(/length is only valid for string and binary/));
     assert.throws(() => types.columnType({ type: 'string', length: 0 }), invalid(/positive integer, got 0/));
     assert.throws(() => types.columnType({ type: 'string', length: 2.5 }), invalid(/positive integer, got 2.5/));
-    assert.throws(() => types.columnType({ type: 'float', precision: 5 }), invalid(/only valid for decimal columns, not float/));
+    assert.throws(() => types.columnType({ type: 'float', precision: 5 }), invalid(/only valid for decimal and timestamp columns, not float/));
     assert.throws(() => types.columnType({ type: 'integer', scale: 0 }), invalid(/only valid for decimal/));
     assert.throws(() => types.columnType({ type: 'decimal', precision: 4, scale: 6 }), invalid(/scale 6 is larger than precision 4/));
     assert.throws(() => types.columnType({ type: 'decimal', scale: 12 }), invalid(/scale 12 is larger than precision 10/));
@@ -106,7 +106,8 @@ describe('SqliteTypeMapper.parseType', () => {
       ['DATE', { type: 'date', raw: 'date' }],
       ['DATETIME', { type: 'timestamp', withTimezone: false, raw: 'datetime' }],
       ['timestamp without time zone', { type: 'timestamp', withTimezone: false, raw: 'timestamp without time zone' }],
-      ['TIMESTAMP(3) WITH TIME ZONE', { type: 'timestamp', withTimezone: true, raw: 'timestamp(3) with time zone' }],
+      ['TIMESTAMP(3) WITH TIME ZONE', { type: 'timestamp', withTimezone: true, precision: 3, raw: 'timestamp(3) with time zone' }],
+      ['datetime(6)', { type: 'timestamp', withTimezone: false, precision: 6, raw: 'datetime(6)' }],
       ['timestamptz', { type: 'timestamp', withTimezone: true, raw: 'timestamptz' }],
       ['JSONB', { type: 'json', raw: 'jsonb' }],
       ['UUID', { type: 'uuid', raw: 'uuid' }],

@@ -2,7 +2,8 @@
  * What a MySQL or MariaDB database has, read from information_schema for the
  * connection's database: four queries for any number of tables, and one more
  * each when there are unique keys, foreign keys, a longtext column that may
- * be MariaDB's JSON, or a TEXT/BLOB index prefix to judge.
+ * be MariaDB's JSON, or a TEXT/BLOB index prefix to judge, and one per
+ * table whose character default the catalog cannot spell (an emoji).
  * https://dev.mysql.com/doc/refman/8.0/en/information-schema-introduction.html
  *
  * The schema name is bound as a constant rather than written DATABASE():
@@ -12,7 +13,8 @@
 import type { CatalogColumn, CatalogForeignKey, CatalogIndex, CatalogSnapshot, CatalogTable } from '../../catalog/snapshot.ts';
 import type { ReferentialAction } from '../../plan/column-spec.ts';
 import type { CatalogReader, Driver } from '../dialect.ts';
-import { catalogDefault } from './mysql-defaults.ts';
+import { catalogDefault, quoteMysqlString, tokenizeMysqlDefault } from './mysql-defaults.ts';
+import { quoteMysqlIdentifier } from './mysql-quote.ts';
 import type { MysqlFlavor, MysqlTypeMapper } from './mysql-types.ts';
 
 export interface MysqlCatalogOptions {
@@ -158,6 +160,7 @@ export class MysqlCatalogReader implements CatalogReader {
       }
       table.columns.push(this.#column(row, collations.get(row.tbl) ?? null, jsonColumns.has(`${row.tbl}\u0000${row.name}`)));
     }
+    await this.#defaultsBeyondTheCatalog(tables, columnRows);
     for (const [name, rows] of groupBy(indexRows, (r) => r.tbl)) {
       const table = tables.get(name);
       if (table === undefined) continue;
@@ -230,6 +233,32 @@ export class MysqlCatalogReader implements CatalogReader {
   }
 
   /**
+   * The catalog keeps column defaults in utf8mb3 (MariaDB's
+   * information_schema and SHOW CREATE TABLE alike), so a character outside
+   * the Basic Multilingual Plane, an emoji, reads as `?` (one per character
+   * in a varchar, one per byte in a text) while the column holds it whole.
+   * DEFAULT(col) gives the stored value in the connection's utf8mb4: asked
+   * only for a character column whose literal default shows a `?`, one query
+   * per such table (a LEFT JOIN on nothing, so an empty table answers too).
+   * https://mariadb.com/kb/en/default/
+   */
+  async #defaultsBeyondTheCatalog(tables: Map<string, CatalogTable>, columnRows: readonly ColumnRow[]): Promise<void> {
+    const suspect = columnRows.filter((r) => r.charset !== null && r.dflt !== null && r.dflt.includes('?'));
+    for (const [name, rows] of groupBy(suspect, (r) => r.tbl)) {
+      const columns = (tables.get(name)?.columns ?? []).filter((c) => rows.some((r) => r.name === c.name) && isStringLiteral(c.default));
+      if (columns.length === 0) continue;
+      const select = columns.map((c, i) => `DEFAULT(t.${quoteMysqlIdentifier(c.name)}) AS d${i}`).join(', ');
+      const [values] = await this.#driver.query<Record<string, unknown>>(
+        `SELECT ${select} FROM (SELECT 1 AS one) AS one LEFT JOIN ${quoteMysqlIdentifier(name)} AS t ON FALSE`,
+      );
+      columns.forEach((c, i) => {
+        const value = values?.[`d${i}`];
+        if (typeof value === 'string') c.default = quoteMysqlString(value);
+      });
+    }
+  }
+
+  /**
    * MariaDB's JSON is an alias: LONGTEXT with a CHECK (json_valid(`col`))
    * constraint it adds itself, and renames along with the column.
    * https://mariadb.com/kb/en/json-data-type/
@@ -271,6 +300,13 @@ export class MysqlCatalogReader implements CatalogReader {
       autoIncrement: /\bauto_increment\b/i.test(row.extra),
     };
   }
+}
+
+/** One quoted string and nothing else: a literal default, not an expression. */
+function isStringLiteral(sql: string | null): boolean {
+  if (sql === null) return false;
+  const tokens = tokenizeMysqlDefault(sql);
+  return tokens.length === 1 && tokens[0]!.kind === 'string';
 }
 
 function groupBy<T>(rows: readonly T[], key: (row: T) => string): Map<string, T[]> {

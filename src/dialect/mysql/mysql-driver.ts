@@ -74,6 +74,11 @@ export function mysqlConnectionOptions(url: string): ConnectionOptions {
     dateStrings: true,
     multipleStatements: true,
     connectTimeout: 10_000,
+    // utf8mb4 whatever the installed driver defaults to (mysql2 1.x sent utf8mb3):
+    // a statement's text is sent in this charset, so an emoji in a default or in
+    // data would otherwise reach the server as '?'.
+    // https://dev.mysql.com/doc/refman/8.0/en/charset-connection.html
+    charset: 'UTF8MB4_UNICODE_CI',
   };
   const socket = param('socket') ?? param('socketPath');
   if (socket) options.socketPath = socket;

@@ -6,12 +6,13 @@
  * | string(n)           | varchar(n), 255  | varchar(n), char(n); MariaDB's uuid as (36)    |
  * | text                | text             | tinytext, text, mediumtext, longtext           |
  * | integer / bigint / smallint | int / bigint / smallint | display widths `int(11)` ignored |
- * | boolean             | tinyint(1)       | tinyint(1) (other tinyint: no portable name)   |
+ * | ... unsigned        | int unsigned …   | int(10) unsigned, zerofill                     |
+ * | boolean             | tinyint(1)       | tinyint of any display width                   |
  * | decimal(p,s)        | decimal(p,s), (10,0) | decimal(p,s)                               |
  * | float / double      | float / double   | float / double, real                           |
  * | date                | date             | date                                           |
- * | timestamp           | datetime         | datetime                                       |
- * | timestamp withTimezone | timestamp     | timestamp                                      |
+ * | timestamp(p=0)      | datetime(p)      | datetime(p); no p is 0                         |
+ * | timestamp withTimezone | timestamp(p)  | timestamp(p)                                   |
  * | json                | json             | json; MariaDB: longtext + CHECK json_valid()   |
  * | uuid                | char(36)         | char(36), i.e. string(36)                      |
  * | binary(n) / binary  | varbinary(n) / blob | varbinary(n), binary(n), *blob              |
@@ -31,6 +32,7 @@
  */
 import type { ColumnTypeInfo } from '../../catalog/snapshot.ts';
 import { IdemError } from '../../errors.ts';
+import { isIntegerType } from '../../plan/column-spec.ts';
 import type { ColumnSpec, ColumnType, DefaultValue } from '../../plan/column-spec.ts';
 import { validateColumnSpec } from '../../plan/validate-column.ts';
 import type { TypeMapper } from '../dialect.ts';
@@ -93,26 +95,51 @@ export function canonicalMysqlType(text: string): string {
   }
   return out.trim()
     .replace(/^double precision\b/, 'double')
+    .replace(TYPE_ALIAS, (alias: string) => TYPE_ALIASES[alias]!)
     .replace(/\b(tinyint|smallint|mediumint|int|integer|bigint)\s?\((\d+)\)/g, (_, base: string, width: string) =>
       base === 'tinyint' && width === '1' ? 'tinyint(1)' : base);
 }
 
+/**
+ * Names the server takes and reports under another: a declared sqlType
+ * `int8` is the catalog's `bigint`. https://dev.mysql.com/doc/refman/8.0/en/other-vendor-data-types.html
+ */
+const TYPE_ALIASES: Record<string, string> = {
+  int1: 'tinyint', int2: 'smallint', int3: 'mediumint', middleint: 'mediumint', int4: 'int', int8: 'bigint', integer: 'int',
+  bool: 'tinyint(1)', boolean: 'tinyint(1)', dec: 'decimal', fixed: 'decimal', numeric: 'decimal',
+  'character varying': 'varchar', 'char varying': 'varchar',
+};
+const TYPE_ALIAS = new RegExp(`^(?:${Object.keys(TYPE_ALIASES).join('|')})\\b`);
+
+/**
+ * A timestamp without precision keeps whole seconds: datetime is datetime(0).
+ * https://dev.mysql.com/doc/refman/8.0/en/fractional-seconds.html
+ */
+const DEFAULT_TIMESTAMP_PRECISION = 0;
+
 export class MysqlTypeMapper implements TypeMapper {
   readonly flavor: MysqlFlavor;
+  readonly engine: string;
 
   constructor(flavor: MysqlFlavor = 'mysql') {
     this.flavor = flavor;
+    this.engine = flavor === 'mariadb' ? 'MariaDB' : 'MySQL';
   }
 
   columnType(spec: ColumnSpec): string {
     validateColumnSpec('', spec);
     if (spec.sqlType !== undefined) return spec.sqlType.trim();
+    const unsigned = spec.unsigned === true ? ' unsigned' : '';
     switch (spec.type!) {
       case 'string': return `varchar(${spec.length ?? 255})`;
-      case 'integer': return 'int';
+      case 'integer': return `int${unsigned}`;
+      case 'bigint': case 'smallint': return `${spec.type}${unsigned}`;
       case 'boolean': return 'tinyint(1)';
       case 'decimal': return `decimal(${spec.precision ?? 10},${spec.scale ?? 0})`;
-      case 'timestamp': return spec.withTimezone === true ? 'timestamp' : 'datetime';
+      case 'timestamp': {
+        const name = spec.withTimezone === true ? 'timestamp' : 'datetime';
+        return spec.precision === undefined || spec.precision === DEFAULT_TIMESTAMP_PRECISION ? name : `${name}(${spec.precision})`;
+      }
       case 'uuid': return 'char(36)';
       case 'binary': return spec.length === undefined ? 'blob' : `varbinary(${spec.length})`;
       default: return spec.type!;
@@ -133,9 +160,11 @@ export class MysqlTypeMapper implements TypeMapper {
     const args = (m[2] ?? '').split(',').filter((a) => a !== '').map(Number);
     const [first, second] = args;
     if (base === 'uuid') return { type: 'string', length: 36, raw: text }; // MariaDB 10.7's native UUID: 36 characters
-    let type = NAMES.get(base) ?? null;
-    if (base === 'tinyint') type = first === 1 ? 'boolean' : null;
+    // Every tinyint is a boolean, whatever its display width: MySQL and most
+    // ORMs write tinyint(1), TypeORM tinyint, which MariaDB prints tinyint(4).
+    const type = base === 'tinyint' ? 'boolean' : NAMES.get(base) ?? null;
     info.type = type;
+    if (isIntegerType(type ?? undefined) && /\b(?:unsigned|zerofill)\b/.test(m[3] ?? '')) info.unsigned = true;
     const whole = (n: number | undefined): n is number => n !== undefined && Number.isInteger(n) && n >= 0;
     if (type === 'string') info.length = whole(first) ? first : 1; // CHAR alone is CHAR(1)
     if (type === 'binary' && (base === 'binary' || base === 'varbinary')) info.length = whole(first) ? first : 1;
@@ -143,7 +172,10 @@ export class MysqlTypeMapper implements TypeMapper {
       info.precision = whole(first) ? first : 10;
       info.scale = whole(second) ? second : 0;
     }
-    if (type === 'timestamp') info.withTimezone = base === 'timestamp';
+    if (type === 'timestamp') {
+      info.withTimezone = base === 'timestamp';
+      info.precision = whole(first) ? first : DEFAULT_TIMESTAMP_PRECISION;
+    }
     return info;
   }
 
@@ -176,7 +208,8 @@ export class MysqlTypeMapper implements TypeMapper {
     // MySQL 8.0.13+ takes an expression default only in parentheses (MariaDB takes both);
     // a literal and CURRENT_TIMESTAMP stay bare, as both servers print them.
     // https://dev.mysql.com/doc/refman/8.0/en/data-type-defaults.html#data-type-defaults-explicit
-    if (enclosedInParens(sql) || isNowDefault(sql)) return sql;
+    if (isNowDefault(sql)) return nowWithPrecision(sql, declared);
+    if (enclosedInParens(sql)) return sql;
     const tokens = tokenizeMysqlDefault(sql);
     const single = tokens.length === 1 && (tokens[0]!.kind !== 'word' || ['null', 'true', 'false'].includes(tokens[0]!.text));
     if (single || NUMBER_LITERAL.test(sql)) return literal(sql);
@@ -186,4 +219,16 @@ export class MysqlTypeMapper implements TypeMapper {
   normalizeDefault(sql: string | null): string | null {
     return normalizeMysqlDefault(sql);
   }
+}
+
+/**
+ * CURRENT_TIMESTAMP with the column's fractional digits: the server refuses
+ * `datetime(3) DEFAULT CURRENT_TIMESTAMP` (the precisions must agree) and
+ * reports the default as `current_timestamp(3)`.
+ * https://dev.mysql.com/doc/refman/8.0/en/timestamp-initialization.html
+ */
+function nowWithPrecision(sql: string, declared: ColumnTypeInfo): string {
+  const precision = declared.type === 'timestamp' ? declared.precision ?? 0 : 0;
+  if (precision === 0 || /\(\s*\d+\s*\)$/.test(sql)) return sql;
+  return `${sql.replace(/\(\s*\)$/, '')}(${precision})`;
 }

@@ -36,6 +36,12 @@ const NAMES: ReadonlyMap<string, readonly [ColumnType, string]> = new Map<string
   ['bytea', ['binary', 'bytea']],
 ]);
 
+/**
+ * A timestamp without precision keeps microseconds, as timestamp(6) does.
+ * https://www.postgresql.org/docs/current/datatype-datetime.html
+ */
+export const DEFAULT_TIMESTAMP_PRECISION = 6;
+
 const ARRAY_SUFFIX = /(?:\s*\[\s*\d*\s*\])+$|\s+array(?:\s*\[\s*\d*\s*\])?$/;
 
 /** Parses any spelling of a type; `raw` is its canonical text, lower-cased. */
@@ -76,7 +82,10 @@ export function parsePostgresType(rawText: string): ColumnTypeInfo {
       return { type, precision: first, scale, raw: `numeric(${first},${scale})` };
     }
     case 'timestamp':
-      return { type, withTimezone: name === 'timestamptz', raw: whole(first) ? `${name}(${first})` : name };
+      return {
+        type, withTimezone: name === 'timestamptz', precision: whole(first) ? first : DEFAULT_TIMESTAMP_PRECISION,
+        raw: whole(first) ? `${name}(${first})` : name,
+      };
     default:
       return { type, raw: name };
   }

@@ -10,7 +10,8 @@
  * | decimal(p=10,s=0) | numeric(p,s)            | numeric(p,s)                     |
  * | float, double     | real, double precision  | real, double precision           |
  * | date              | date                    | date                             |
- * | timestamp         | timestamp, timestamptz  | timestamp with[out] time zone    |
+ * | timestamp(p=6)    | timestamp, timestamptz; | timestamp(p) with[out] time zone |
+ * |                   | (p) when p is not 6     | (no p: 6, microseconds)          |
  * | json              | jsonb                   | jsonb (a json column reads json) |
  * | uuid              | uuid                    | uuid                             |
  * | binary            | bytea (no length)       | bytea                            |
@@ -25,13 +26,19 @@
 import type { ColumnTypeInfo } from '../../catalog/snapshot.ts';
 import type { ColumnSpec, DefaultValue } from '../../plan/column-spec.ts';
 import { validateColumnSpec } from '../../plan/validate-column.ts';
+import type { EngineLimits } from '../../plan/validate-column.ts';
 import type { TypeMapper } from '../dialect.ts';
 import { normalizePostgresDefault, postgresDefaultSql } from './postgres-defaults.ts';
-import { parsePostgresType } from './postgres-type-names.ts';
+import { DEFAULT_TIMESTAMP_PRECISION, parsePostgresType } from './postgres-type-names.ts';
+
+/** PostgreSQL's integers are all signed. https://www.postgresql.org/docs/current/datatype-numeric.html#DATATYPE-INT */
+export const POSTGRES_LIMITS: EngineLimits = { engine: 'PostgreSQL', unsignedIntegers: false };
 
 export class PostgresTypeMapper implements TypeMapper {
+  readonly engine = 'PostgreSQL';
+
   columnType(spec: ColumnSpec): string {
-    validateColumnSpec('', spec);
+    validateColumnSpec('', spec, POSTGRES_LIMITS);
     return spell(spec);
   }
 
@@ -65,7 +72,11 @@ function spell(spec: ColumnSpec): string {
     case 'decimal': return `numeric(${spec.precision ?? 10},${spec.scale ?? 0})`;
     case 'float': return 'real';
     case 'double': return 'double precision';
-    case 'timestamp': return spec.withTimezone === true ? 'timestamptz' : 'timestamp';
+    case 'timestamp': {
+      // No precision is microseconds, the most PostgreSQL keeps: timestamp(6) is the same type.
+      const name = spec.withTimezone === true ? 'timestamptz' : 'timestamp';
+      return spec.precision === undefined || spec.precision === DEFAULT_TIMESTAMP_PRECISION ? name : `${name}(${spec.precision})`;
+    }
     case 'json': return 'jsonb';
     // bytea has no length; a declared length is accepted and not enforced.
     // https://www.postgresql.org/docs/current/datatype-binary.html

@@ -16,7 +16,7 @@ import { validateColumnSpec } from '../../plan/validate-column.ts';
 import type { DdlCompiler, Statement } from '../dialect.ts';
 import { quoteSqliteIdentifier as q, quoteSqliteList as ql } from './sqlite-quote.ts';
 import { rebuildTable, type RebuildChange } from './sqlite-rebuild.ts';
-import type { SqliteTypeMapper } from './sqlite-types.ts';
+import { SQLITE_LIMITS, type SqliteTypeMapper } from './sqlite-types.ts';
 
 type SchemaOperation = Exclude<Operation, { kind: 'executeIf' | 'sql' }>;
 
@@ -32,7 +32,7 @@ export class SqliteDdlCompiler implements DdlCompiler {
   /** `"name" type [PRIMARY KEY [AUTOINCREMENT]] [NOT NULL] [DEFAULT …]`; keys are added by the caller. */
   columnDefinition(name: string, spec: ColumnSpec, inlinePrimaryKey: boolean): string {
     // Checked here with the column's name, as mysql-ddl.ts does: the type mapper alone cannot name it.
-    if (spec.type !== undefined) validateColumnSpec(name, spec);
+    if (spec.type !== undefined) validateColumnSpec(name, spec, SQLITE_LIMITS);
     const parts = [q(name), this.#types.columnType(spec)];
     if (inlinePrimaryKey) parts.push(spec.autoIncrement ? 'PRIMARY KEY AUTOINCREMENT' : 'PRIMARY KEY');
     if (inlinePrimaryKey || spec.nullable === false) parts.push('NOT NULL');

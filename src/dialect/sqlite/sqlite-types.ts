@@ -13,6 +13,7 @@ import { IdemError } from '../../errors.ts';
 import { isIntegerType } from '../../plan/column-spec.ts';
 import type { ColumnSpec, ColumnType, DefaultValue } from '../../plan/column-spec.ts';
 import { validateColumnSpec } from '../../plan/validate-column.ts';
+import type { EngineLimits } from '../../plan/validate-column.ts';
 import type { TypeMapper } from '../dialect.ts';
 import { tokenizeSql } from './sqlite-table-sql.ts';
 import type { SqlToken } from './sqlite-table-sql.ts';
@@ -43,9 +44,30 @@ const WITH_TIMEZONE = new Set(['timestamptz', 'timestamp with time zone']);
 /** Bare keywords SQLite accepts as a DEFAULT without parentheses. https://www.sqlite.org/lang_createtable.html#dfltval */
 const BARE_DEFAULT_KEYWORDS = new Set(['CURRENT_TIMESTAMP', 'CURRENT_DATE', 'CURRENT_TIME']);
 
+/** SQLite's integers are signed 64-bit; `unsigned` in a declared type is a word it ignores. */
+export const SQLITE_LIMITS: EngineLimits = { engine: 'SQLite', unsignedIntegers: false };
+
+/**
+ * The affinity SQLite derives from a declared type name, by its rules in their order.
+ * https://www.sqlite.org/datatype3.html#determination_of_column_affinity
+ */
+export function sqliteAffinity(declared: string): 'integer' | 'text' | 'blob' | 'real' | 'numeric' {
+  const name = declared.toUpperCase();
+  if (name.includes('INT')) return 'integer';
+  if (/CHAR|CLOB|TEXT/.test(name)) return 'text';
+  if (name.includes('BLOB') || name.trim() === '') return 'blob';
+  if (/REAL|FLOA|DOUB/.test(name)) return 'real';
+  return 'numeric';
+}
+
+/** Integer-affinity portable types: what ORMs write for a boolean (SQLite has none). */
+const BOOLEAN_STORAGE: ReadonlySet<ColumnType> = new Set(['boolean', 'integer', 'smallint']);
+
 export class SqliteTypeMapper implements TypeMapper {
+  readonly engine = 'SQLite';
+
   columnType(spec: ColumnSpec): string {
-    validateColumnSpec('', spec);
+    validateColumnSpec('', spec, SQLITE_LIMITS);
     if (spec.sqlType !== undefined) return spec.sqlType.trim();
     const type = spec.type!;
     // Only a column declared exactly INTEGER PRIMARY KEY becomes the rowid
@@ -55,7 +77,11 @@ export class SqliteTypeMapper implements TypeMapper {
     switch (type) {
       case 'string': return `varchar(${spec.length ?? 255})`;
       case 'decimal': return `decimal(${spec.precision ?? 10},${spec.scale ?? 0})`;
-      case 'timestamp': return spec.withTimezone === true ? 'timestamptz' : 'timestamp';
+      case 'timestamp': {
+        // SQLite keeps a timestamp as text the application writes: the precision is the declared spelling only.
+        const name = spec.withTimezone === true ? 'timestamptz' : 'timestamp';
+        return spec.precision === undefined ? name : `${name}(${spec.precision})`;
+      }
       case 'binary': return 'blob';
       default: return type;
     }
@@ -89,8 +115,20 @@ export class SqliteTypeMapper implements TypeMapper {
       if (whole(first)) info.precision = first;
       if (whole(second)) info.scale = second;
     }
-    if (type === 'timestamp') info.withTimezone = WITH_TIMEZONE.has(base);
+    if (type === 'timestamp') {
+      info.withTimezone = WITH_TIMEZONE.has(base);
+      if (whole(first)) info.precision = first;
+    }
     return info;
+  }
+
+  /**
+   * A boolean is 0 and 1 in an integer column: Sequelize writes TINYINT(1),
+   * Knex boolean, MikroORM and Drizzle integer. All hold the same values.
+   */
+  storesAlike(declared: ColumnTypeInfo, actual: ColumnTypeInfo): boolean {
+    const pair = [declared.type, actual.type];
+    return pair.includes('boolean') && pair.every((t) => t !== null && BOOLEAN_STORAGE.has(t));
   }
 
   defaultSql(value: DefaultValue, _spec: ColumnSpec): string {
@@ -114,11 +152,18 @@ export class SqliteTypeMapper implements TypeMapper {
     return `(${sql})`;
   }
 
-  normalizeDefault(sql: string | null): string | null {
+  normalizeDefault(sql: string | null, type?: ColumnTypeInfo): string | null {
     if (sql === null) return null;
     let text = sql.trim();
     while (enclosedInParens(text)) text = text.slice(1, -1).trim();
     const tokens = tokenizeSql(text);
+    // A column of numeric affinity stores the text '1' as the number 1, a
+    // default as any value (Knex writes a boolean's default as '1').
+    // https://www.sqlite.org/datatype3.html#type_affinity
+    const only = tokens.length === 1 ? tokens[0]! : undefined;
+    if (only?.kind === 'string' && type !== undefined && NUMBER.test(only.value) && !['text', 'blob'].includes(sqliteAffinity(type.raw))) {
+      return only.value.replace(/^\+/, '');
+    }
     let out = '';
     let prev: SqlToken | undefined;
     for (const t of tokens) {
@@ -138,6 +183,9 @@ export class SqliteTypeMapper implements TypeMapper {
     return out === '' || out === 'null' ? null : out;
   }
 }
+
+/** A number as SQLite's affinity takes it from text: decimal digits, an optional fraction. */
+const NUMBER = /^[+-]?\d+(?:\.\d+)?$/;
 
 const isOperand = (t: SqlToken): boolean => t.kind !== 'punct';
 const isStructural = (t: SqlToken): boolean => t.kind === 'punct' && '(),.;'.includes(t.text);
