@@ -8,7 +8,8 @@ import { foreignKeyByName, foreignKeyByShape, indexByName, indexByShape, uniqueB
 import { findColumn, sameColumns, sameColumnSet, type CatalogTable, type NamesInUse } from '../catalog/snapshot.ts';
 import type { TypeMapper } from '../dialect/dialect.ts';
 import { IdemError } from '../errors.ts';
-import { defaultConstraintName, type ConstraintPrefix } from '../plan/constraint-names.ts';
+import { defaultConstraintName, uniqueColumnConstraintName, type ConstraintPrefix } from '../plan/constraint-names.ts';
+import type { ColumnSpec } from '../plan/column-spec.ts';
 import type { Difference } from '../plan/migration-context.ts';
 import { operationTarget, type Operation } from '../plan/operations.ts';
 
@@ -407,9 +408,10 @@ function createTable(op: Extract<SchemaOperation, { kind: 'createTable' }>, ctx:
 }
 
 /**
- * A key the table declares goes with a column that a later migration of this
- * run drops (an index, unique key or foreign key on it): its absence is left
- * to that drop, as the column's own is.
+ * What a later migration of this run removes is not drift here: a key the
+ * table declares on a column that is dropped later goes with the column, and
+ * a column's own `unique: true` whose key (`uq_<table>_<column>`) is dropped
+ * later. Both are left to those drops, as the column's own absence is.
  */
 function withKeysOfDroppedColumns(op: Extract<SchemaOperation, { kind: 'createTable' }>, ctx: ClassifyContext): ClassifyContext {
   const lookahead = ctx.lookahead;
@@ -421,8 +423,29 @@ function withKeysOfDroppedColumns(op: Extract<SchemaOperation, { kind: 'createTa
     const removedBy = key.columns.map((column) => lookahead.laterRemoval({ table: op.table, column })).find((r) => r !== undefined);
     if (removedBy !== undefined) removedWith.set(`${op.table}.${key.name}`, removedBy);
   }
-  if (removedWith.size === 0) return ctx;
-  return { ...ctx, lookahead: { ...lookahead, laterDeclaration: (object, field) => removedWith.get(object) ?? lookahead.laterDeclaration(object, field) } };
+  for (const [column, spec] of Object.entries(op.columns)) {
+    const removedBy = spec.unique ? uniqueDroppedLater(ctx, op.table, column) : undefined;
+    if (removedBy !== undefined) removedWith.set(`${op.table}.${column} unique`, removedBy);
+  }
+  return withRemovedLater(ctx, removedWith);
+}
+
+/** The revision that drops the key a column's `unique: true` makes, later in this run. */
+function uniqueDroppedLater(ctx: ClassifyContext, table: string, column: string): string | undefined {
+  return ctx.lookahead?.laterRemoval({ table, key: uniqueColumnConstraintName(table, column) });
+}
+
+/** The look-ahead, with these objects (`t.k`, or `t.c unique` for one field) settled by the given revisions. */
+function withRemovedLater(ctx: ClassifyContext, removedWith: ReadonlyMap<string, string>): ClassifyContext {
+  const lookahead = ctx.lookahead;
+  if (!lookahead || removedWith.size === 0) return ctx;
+  return {
+    ...ctx,
+    lookahead: {
+      ...lookahead,
+      laterDeclaration: (object, field) => removedWith.get(object) ?? (field ? removedWith.get(`${object} ${field}`) : undefined) ?? lookahead.laterDeclaration(object, field),
+    },
+  };
 }
 
 function renameTable(op: Extract<SchemaOperation, { kind: 'renameTable' }>, ctx: ClassifyContext): Decision {
@@ -452,7 +475,9 @@ function addColumn(op: Extract<SchemaOperation, { kind: 'addColumn' }>, ctx: Cla
     return removedLater(ctx, table, { table: op.table, column: op.column }) ?? { action: 'apply', op };
   }
   const differences = compareColumn(ctx.types, `${op.table}.${op.column}`, op.spec, existing, table, { inPrimaryKey: op.spec.primaryKey === true });
-  return judge(differences, ctx, existing.name === op.column ? 'exists' : `exists as ${table.name}.${existing.name}`, table.columnNamesFoldCase === true);
+  const uniqueGone = op.spec.unique ? uniqueDroppedLater(ctx, op.table, op.column) : undefined;
+  const judged = uniqueGone === undefined ? ctx : withRemovedLater(ctx, new Map([[`${op.table}.${op.column} unique`, uniqueGone]]));
+  return judge(differences, judged, existing.name === op.column ? 'exists' : `exists as ${table.name}.${existing.name}`, table.columnNamesFoldCase === true);
 }
 
 function renameColumn(op: Extract<SchemaOperation, { kind: 'renameColumn' }>, ctx: ClassifyContext): Decision {
@@ -508,9 +533,17 @@ function alterColumn(op: Extract<SchemaOperation, { kind: 'alterColumn' }>, ctx:
       hint: `add it first with m.addColumn('${op.table}', '${op.column}', …), or check the name`,
     });
   }
-  const { needed, differences } = columnChangesNeeded(ctx.types, column, table, op.changes);
-  if (differences.length === 0) return { action: 'skip', detail: 'already as declared' };
+  // A unique key this alter adds and a later migration of the run drops again is left out (rows may already break it).
+  const uniqueGone = op.changes.unique === true ? uniqueDroppedLater(ctx, op.table, op.column) : undefined;
+  const changes = uniqueGone === undefined ? op.changes : withoutUnique(op.changes);
+  const { needed, differences } = columnChangesNeeded(ctx.types, column, table, changes);
+  if (differences.length === 0) return { action: 'skip', detail: uniqueGone === undefined ? 'already as declared' : `already as declared; its unique key is dropped later by ${uniqueGone}` };
   return { action: 'apply', op: { ...op, changes: needed }, detail: describeChanges(differences), differences };
+}
+
+function withoutUnique(changes: ColumnSpec): ColumnSpec {
+  const { unique: _unique, ...rest } = changes;
+  return rest;
 }
 
 /**
