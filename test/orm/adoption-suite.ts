@@ -46,7 +46,7 @@ const withColumn = (schema: AppSchema, table: 'users' | 'groups' | 'posts', colu
 const isUnsigned = (spec: ColumnSpec | undefined): boolean => /unsigned/i.test(spec?.sqlType ?? '');
 /** A type with a fractional-second precision, `(6)`, against one without. */
 const FRACTION = /\(\d\)/;
-const NO_FRACTION = /^[^(]*$/;
+const NO_FRACTION = /^(?!.*\(\d\))/;
 const UNSIGNED = /unsigned/;
 const SIGNED = /^(?!.*unsigned)/;
 
@@ -109,46 +109,15 @@ function timestampPrecisionChange(spec: ColumnSpec, engine: EngineName): ColumnS
   return { ...rest, sqlType: `${base}(${engine === 'mariadb' ? 6 : 3})` };
 }
 
-const SEQUELIZE_SQLITE_BOOLEAN = "users.active: Sequelize's BOOLEAN is TINYINT(1) in SQLite's catalog; "
-  + 'idem: `drift createTable users: exists, differs: users.active type tinyint(1) (declared boolean)`';
-const KNEX_SQLITE_BOOLEAN = "users.active: Knex's boolean on SQLite is `boolean NOT NULL DEFAULT '1'`, declared default true; "
-  + "idem: `drift createTable users: exists, differs: users.active default '1' (declared 1)`";
-const TYPEORM_MARIADB_BOOLEAN = "users.active: TypeORM's boolean is tinyint(4) in MariaDB's COLUMN_TYPE; "
-  + 'idem: `drift createTable users: exists, differs: users.active type tinyint (declared tinyint(1))`';
-const MISSED = (column: string, catalog: string, declared: string): string =>
-  `${column}: catalog ${catalog}, declared ${declared}: idem reports \`skipped createTable posts: exists\`, no drift`;
-
 /**
- * Where idem misjudges an ORM's schema today: `${orm} ${engine} ${case}` ->
- * why, with the catalog's spelling and idem's drift line. Each case still
- * asserts the right outcome; `todo` keeps CI green until the fix merges.
+ * Where idem misjudges an ORM's schema: `${orm} ${engine} ${case}` -> why,
+ * with the catalog's spelling and idem's drift line. Each case still asserts
+ * the right outcome; `todo` keeps CI green until its fix lands. Empty: the
+ * 22 cases listed here when the suite was written (SQLite booleans from
+ * Sequelize and Knex, TypeORM's tinyint(4), missed unsigned and timestamp
+ * precision) are judged right now.
  */
-export const MISJUDGED: Record<string, string> = {
-  'sequelize sqlite as made': SEQUELIZE_SQLITE_BOOLEAN,
-  'sequelize sqlite length': SEQUELIZE_SQLITE_BOOLEAN,
-  'sequelize sqlite nullability': SEQUELIZE_SQLITE_BOOLEAN,
-  'sequelize sqlite decimal precision': SEQUELIZE_SQLITE_BOOLEAN,
-  'sequelize sqlite default': SEQUELIZE_SQLITE_BOOLEAN,
-  'sequelize postgres timestamp precision': MISSED('posts.created_at', '`timestamp with time zone` (datetime_precision 6)', "sqlType 'timestamptz(3)'"),
-  'sequelize mariadb signedness': MISSED('posts.user_id', '`int(11)`', "sqlType 'int unsigned'"),
-  'sequelize mariadb timestamp precision': MISSED('posts.created_at', '`datetime`', "sqlType 'datetime(6)'"),
-
-  'typeorm postgres timestamp precision': MISSED('posts.created_at', '`timestamp without time zone` (datetime_precision 6)', "sqlType 'timestamp(3)'"),
-  'typeorm mariadb as made': TYPEORM_MARIADB_BOOLEAN,
-  'typeorm mariadb length': TYPEORM_MARIADB_BOOLEAN,
-  'typeorm mariadb nullability': TYPEORM_MARIADB_BOOLEAN,
-  'typeorm mariadb signedness': `${TYPEORM_MARIADB_BOOLEAN}; and ${MISSED('posts.user_id', '`int(11)`', "sqlType 'int unsigned'")}`,
-  'typeorm mariadb decimal precision': TYPEORM_MARIADB_BOOLEAN,
-  'typeorm mariadb timestamp precision': `${TYPEORM_MARIADB_BOOLEAN}; and ${MISSED('posts.created_at', '`datetime(6)`', "type 'timestamp' (datetime)")}`,
-  'typeorm mariadb default': TYPEORM_MARIADB_BOOLEAN,
-
-  'knex sqlite as made': KNEX_SQLITE_BOOLEAN,
-  'knex sqlite length': KNEX_SQLITE_BOOLEAN,
-  'knex sqlite nullability': KNEX_SQLITE_BOOLEAN,
-  'knex postgres timestamp precision': MISSED('posts.created_at', '`timestamp with time zone` (datetime_precision 6)', "sqlType 'timestamptz(3)'"),
-  'knex mariadb signedness': MISSED('posts.user_id', '`int(10) unsigned`', "type 'integer' (int)"),
-  'knex mariadb timestamp precision': MISSED('posts.created_at', '`timestamp`', "sqlType 'timestamp(6)'"),
-};
+export const MISJUDGED: Record<string, string> = {};
 
 const MISJUDGED_KEY = (orm: string, engine: EngineName, kind: string): string => `${orm} ${engine} ${kind}`;
 
