@@ -220,6 +220,8 @@ export interface DialectSession {
   quoteIdentifier(name: string): string;
   /** Rewrite the portable `?` placeholders of user SQL into the engine's own. */
   bindPlaceholders(sql: string): string;
+  /** How many values the portable `?` placeholders of user SQL take on this engine (what bindPlaceholders binds). */
+  countPlaceholders(sql: string): number;
   /** Engine-specific classification of "it already exists" errors met in a race. */
   isAlreadyExistsError(error: unknown): boolean;
   /**

@@ -15,11 +15,10 @@ import { createMigrationContext, type MigrationContext, type OperationExecutor, 
 import { isIdemError } from '../errors.ts';
 import { operationTarget, type Operation } from '../plan/operations.ts';
 import { tableSummary } from './migration-reads.ts';
+import { callSite, callSiteIn, type CallSite } from './call-site.ts';
 
-export interface CallSite {
-  line: number;
-  column: number;
-}
+export type { CallSite };
+export { callSiteIn };
 
 export interface DryCall {
   op: Operation;
@@ -113,13 +112,9 @@ class LintExecutor implements OperationExecutor {
     return { outcome: 'applied', detail: 'recorded (lint)' };
   }
 
-  /** The first frame in the migration's file. Deep helpers are fine: the stack is long enough here. */
+  /** The first frame in the migration's file. */
   callSite(): CallSite | undefined {
-    const limit = Error.stackTraceLimit;
-    Error.stackTraceLimit = 200;
-    const stack = new Error().stack;
-    Error.stackTraceLimit = limit;
-    return callSiteIn(stack, this.#moduleUrl);
+    return callSite(this.#moduleUrl);
   }
 
   async tableExists(table: string): Promise<boolean> {
@@ -176,18 +171,6 @@ class DryRunStop extends Error {}
 
 function stackOf(error: unknown): string | undefined {
   return error instanceof Error ? error.stack : undefined;
-}
-
-/** `at up (file:///…/0002_x.ts:14:11)` → { line: 14, column: 11 } for the first frame in that module. */
-export function callSiteIn(stack: string | undefined, moduleUrl: string): CallSite | undefined {
-  if (stack === undefined) return undefined;
-  for (const line of stack.split('\n')) {
-    const at = line.indexOf(`${moduleUrl}:`);
-    if (at < 0) continue;
-    const m = /^:(\d+):(\d+)/.exec(line.slice(at + moduleUrl.length));
-    if (m) return { line: Number(m[1]), column: Number(m[2]) };
-  }
-  return undefined;
 }
 
 function siteOf(at: CallSite | undefined, key: 'at' | 'stoppedAt' = 'at'): { at?: CallSite; stoppedAt?: CallSite } {
