@@ -39,6 +39,31 @@ const LIMITS: Record<EngineName, { string: number; binary: number; precision: nu
 
 const ENGINE_NAMES: Record<EngineName, string> = { sqlite: 'SQLite', postgres: 'PostgreSQL', mysql: 'MySQL/MariaDB' };
 
+/**
+ * The longest name each server keeps: PostgreSQL truncates a longer one
+ * (NAMEDATALEN - 1 bytes), so the object would never be found under its
+ * name again; MySQL/MariaDB refuse one over 64 characters, after the
+ * migration's earlier DDL committed. The dialects refuse them too when
+ * compiling (postgres-quote.ts, mysql-quote.ts); here they are found before
+ * the run. SQLite has no practical limit.
+ */
+const NAME_LIMITS: Record<EngineName, { most: number; unit: 'bytes' | 'characters'; says: string } | undefined> = {
+  sqlite: undefined,
+  postgres: { most: 63, unit: 'bytes', says: 'PostgreSQL keeps only' },
+  mysql: { most: 64, unit: 'characters', says: 'MySQL and MariaDB allow at most' },
+};
+
+/** Names a call creates that the engine cannot hold. */
+export function newNameProblems(engine: EngineName, names: readonly unknown[]): Problem[] {
+  const limit = NAME_LIMITS[engine];
+  if (limit === undefined) return [];
+  return names.flatMap((name) => {
+    if (typeof name !== 'string') return [];
+    const size = limit.unit === 'bytes' ? Buffer.byteLength(name, 'utf8') : [...name].length;
+    return size <= limit.most ? [] : [problem(`the name "${name}" is ${size} ${limit.unit} long; ${limit.says} ${limit.most}`, `give it a shorter name (at most ${limit.most} ${limit.unit})`)];
+  });
+}
+
 /** Fractional-second digits of a timestamp, on every engine. */
 const TIMESTAMP_PRECISION_MAX = 6;
 

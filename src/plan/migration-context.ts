@@ -6,7 +6,7 @@
  */
 import { IdemError, type OperationRef } from '../errors.ts';
 import {
-  columnMapProblems, columnProblems, optionsProblems, parameterProblem, tableOptionsProblems, type Problem,
+  columnMapProblems, columnProblems, newNameProblems, optionsProblems, parameterProblem, tableOptionsProblems, type Problem,
 } from './check-arguments.ts';
 import type { ColumnMap, ColumnSpec, IndexSpec, ReferentialAction, TableOptions, UniqueSpec } from './column-spec.ts';
 import { defaultConstraintName } from './constraint-names.ts';
@@ -136,7 +136,10 @@ export function createMigrationContext(executor: OperationExecutor): MigrationCo
   return {
     dialect: executor.dialect,
     createTable(table, columns, options = {}) {
-      const problems = [...nameProblems('table', table), ...columnMapProblems(columns, engine), ...tableOptionsProblems(options, columns)];
+      const problems = [
+        ...nameProblems('table', table), ...columnMapProblems(columns, engine), ...tableOptionsProblems(options, columns),
+        ...newNameProblems(engine, [table, ...createdNames(columns, options)]),
+      ];
       return run('createTable', String(table), problems, () => ({ kind: 'createTable', table, columns, options: normalizeTableOptions(table, options ?? {}) }));
     },
     dropTable(table, options = {}) {
@@ -144,11 +147,11 @@ export function createMigrationContext(executor: OperationExecutor): MigrationCo
       return run('dropTable', String(table), problems, () => ({ kind: 'dropTable', table, ...noteOf(options) }));
     },
     renameTable(from, to) {
-      const problems = [...nameProblems('table', from), ...nameProblems('new table name', to)];
+      const problems = [...nameProblems('table', from), ...nameProblems('new table name', to), ...newNameProblems(engine, [to])];
       return run('renameTable', `${String(from)} -> ${String(to)}`, problems, () => ({ kind: 'renameTable', from, to }));
     },
     addColumn(table, column, spec) {
-      const problems = [...nameProblems('table', table), ...nameProblems('column', column), ...columnProblems(String(column), spec, engine)];
+      const problems = [...nameProblems('table', table), ...nameProblems('column', column), ...columnProblems(String(column), spec, engine), ...newNameProblems(engine, [column])];
       return run('addColumn', `${String(table)}.${String(column)}`, problems, () => ({ kind: 'addColumn', table, column, spec }));
     },
     dropColumn(table, column, options = {}) {
@@ -156,7 +159,7 @@ export function createMigrationContext(executor: OperationExecutor): MigrationCo
       return run('dropColumn', `${String(table)}.${String(column)}`, problems, () => ({ kind: 'dropColumn', table, column, ...noteOf(options) }));
     },
     renameColumn(table, from, to) {
-      const problems = [...nameProblems('table', table), ...nameProblems('column', from), ...nameProblems('new column name', to)];
+      const problems = [...nameProblems('table', table), ...nameProblems('column', from), ...nameProblems('new column name', to), ...newNameProblems(engine, [to])];
       return run('renameColumn', `${String(table)}.${String(from)} -> ${String(to)}`, problems, () => ({ kind: 'renameColumn', table, from, to }));
     },
     alterColumn(table, column, changes) {
@@ -172,7 +175,7 @@ export function createMigrationContext(executor: OperationExecutor): MigrationCo
       const problems = [...nameProblems('table', table), ...columnListProblems(columns), ...optionsProblems(options, CREATE_INDEX_OPTION_KEYS, 'options')];
       const unique = options?.unique === true;
       const name = () => options?.name ?? defaultConstraintName(unique ? 'uq' : 'ix', table, columns);
-      if (options?.name !== undefined) problems.push(...nameProblems('index', options.name));
+      if (options?.name !== undefined) problems.push(...nameProblems('index', options.name), ...newNameProblems(engine, [options.name]));
       return run('createIndex', `${String(table)}.${problems.length === 0 ? name() : String(options?.name ?? '(unnamed)')}`, problems,
         () => ({ kind: 'createIndex', table, index: { name: name(), columns, unique } }));
     },
@@ -183,7 +186,7 @@ export function createMigrationContext(executor: OperationExecutor): MigrationCo
     addForeignKey(table, columns, refTable, refColumns, options = {}) {
       const problems = [
         ...nameProblems('table', table), ...columnListProblems(columns), ...nameProblems('referenced table', refTable), ...columnListProblems(refColumns),
-        ...optionsProblems(options, ADD_FOREIGN_KEY_OPTION_KEYS, 'options'),
+        ...optionsProblems(options, ADD_FOREIGN_KEY_OPTION_KEYS, 'options'), ...newNameProblems(engine, [options?.name]),
       ];
       if (Array.isArray(columns) && Array.isArray(refColumns) && refColumns.length !== columns.length) {
         problems.push({ message: `has ${columns.length} column(s) referencing ${refColumns.length}`, hint: 'reference as many columns as the key has' });
@@ -203,7 +206,10 @@ export function createMigrationContext(executor: OperationExecutor): MigrationCo
       return run('dropForeignKey', `${String(table)}.${String(name)}`, problems, () => ({ kind: 'dropForeignKey', table, name }));
     },
     addUnique(table, columns, options = {}) {
-      const problems = [...nameProblems('table', table), ...columnListProblems(columns), ...optionsProblems(options, ADD_UNIQUE_OPTION_KEYS, 'options')];
+      const problems = [
+        ...nameProblems('table', table), ...columnListProblems(columns), ...optionsProblems(options, ADD_UNIQUE_OPTION_KEYS, 'options'),
+        ...newNameProblems(engine, [options?.name]),
+      ];
       const name = () => options?.name ?? defaultConstraintName('uq', table, columns);
       return run('addUnique', `${String(table)}.${problems.length === 0 ? name() : String(options?.name ?? '(unnamed)')}`, problems,
         () => ({ kind: 'addUnique', table, unique: { name: name(), columns } }));
@@ -281,6 +287,18 @@ export function refused(kind: string, target: string, problems: Problem[]): Idem
   return new IdemError('OPERATION_INVALID', `${kind} ${target}: ${first!.message}${more}`, {
     operation: { kind, target }, hint: first!.hint, data: { problems },
   });
+}
+
+/** The names createTable makes besides the table's: its columns and the keys and indexes its options name. */
+function createdNames(columns: unknown, options: unknown): unknown[] {
+  const names: unknown[] = columns !== null && typeof columns === 'object' && !Array.isArray(columns) ? Object.keys(columns) : [];
+  if (options !== null && typeof options === 'object') {
+    for (const key of ['unique', 'indexes', 'foreignKeys'] as const) {
+      const list = (options as Record<string, unknown>)[key];
+      if (Array.isArray(list)) for (const entry of list) if (entry !== null && typeof entry === 'object') names.push((entry as { name?: unknown }).name);
+    }
+  }
+  return names;
 }
 
 function nameProblems(what: string, value: unknown): Problem[] {

@@ -44,6 +44,8 @@ const OPERATOR = /::|<>|<=|>=|!=|\|\||[-+*/%<>=|&^~!]/y;
 
 /** Tokens of `text`, or why it cannot be one of ours. */
 function tokenize(text: string): Token[] | string {
+  // Anywhere, quoted or not: MySQL reads it as an escape inside a string.
+  if (text.includes('\\')) return 'a backslash';
   const tokens: Token[] = [];
   let i = 0;
   const at = (re: RegExp): string | undefined => {
@@ -56,7 +58,6 @@ function tokenize(text: string): Token[] | string {
     if (/\s/.test(c)) { i++; continue; }
     if (text.startsWith('--', i) || text.startsWith('/*', i) || c === '#') return 'a comment';
     if (c === ';') return 'a `;` (a statement separator)';
-    if (c === '\\') return 'a backslash';
     if (c === '`') return 'a backtick';
     if (c === '$') return 'a `$`';
     if (c === '?') return 'a `?` placeholder';

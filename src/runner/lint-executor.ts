@@ -11,8 +11,8 @@ import { simulateOperation, type SimulationRules } from '../catalog/simulate.ts'
 import { findColumn, type CatalogTable } from '../catalog/snapshot.ts';
 import { indexByName } from '../catalog/find-by-shape.ts';
 import type { DialectName } from '../dialect/dialect.ts';
-import { createMigrationContext, type MigrationContext, type OperationExecutor, type OperationResult, type TableSummary } from '../plan/migration-context.ts';
-import { isIdemError } from '../errors.ts';
+import { createMigrationContext, type MigrationContext, type OperationExecutor, type OperationResult, type Problem, type TableSummary } from '../plan/migration-context.ts';
+import { isIdemError, type OperationRef } from '../errors.ts';
 import { operationTarget, type Operation } from '../plan/operations.ts';
 import { tableSummary } from './migration-reads.ts';
 import { callSite, callSiteIn, type CallSite } from './call-site.ts';
@@ -34,6 +34,8 @@ export interface DryRunResult {
   failure?: { error: unknown; at?: CallSite };
   /** The simulated schema after the run. */
   tables: Map<string, CatalogTable>;
+  /** Calls the context refused (their problems, where the file made them): the run went on past each. */
+  refused: Array<{ call: OperationRef; problems: Problem[]; at?: CallSite }>;
 }
 
 export interface DryRunOptions {
@@ -46,6 +48,8 @@ export interface DryRunOptions {
   moduleUrl: string;
   /** Default DRY_RUN_TIMEOUT_MS. */
   timeoutMs?: number;
+  /** The engine's count of `?` placeholders, to match them against the values as `idem up` does. */
+  countPlaceholders?: (sql: string) => number;
 }
 
 /**
@@ -77,6 +81,7 @@ export async function dryRun(step: (m: MigrationContext) => Promise<void> | void
     ...siteOf(executor.stoppedAt, 'stoppedAt'),
     ...(failure ? { failure } : {}),
     tables: executor.tables,
+    refused: [...executor.refused],
   };
 }
 
@@ -87,14 +92,24 @@ class LintExecutor implements OperationExecutor {
   stoppedAt: CallSite | undefined;
   /** The call site of an operation that threw inside the executor (an invalid column spec for this engine). */
   failedAt: CallSite | undefined;
+  readonly refused: DryRunResult['refused'] = [];
   readonly #rules: SimulationRules;
   readonly #moduleUrl: string;
+  readonly countPlaceholders?: (sql: string) => number;
 
   constructor(options: DryRunOptions) {
     this.dialect = options.dialect;
     this.#rules = options.rules;
     this.#moduleUrl = options.moduleUrl;
     this.tables = new Map(options.tables);
+    if (options.countPlaceholders) this.countPlaceholders = options.countPlaceholders;
+  }
+
+  /** Reported as `idem up` reports it before its run, and the dry run goes on: every problem at once. */
+  async refuse(call: OperationRef, problems: Problem[]): Promise<OperationResult> {
+    const at = this.callSite();
+    this.refused.push({ call, problems, ...siteOf(at) });
+    return { outcome: 'applied', detail: 'refused (lint)' };
   }
 
   async run(op: Operation): Promise<OperationResult> {

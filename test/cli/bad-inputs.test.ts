@@ -553,11 +553,11 @@ await m.executeIf({ description: 'tag again', sql: "UPDATE items SET title = ? W
   {
     name: 'an identifier over PostgreSQL\'s 63 bytes / MariaDB\'s 64 characters',
     only: { engines: ['postgres', 'mariadb'], why: 'SQLite has no practical limit: see the next case' },
+    // Found before the run: `made_first` is not created either, on MariaDB neither.
     files: [next(`${table('made_first')}\n${table('x'.repeat(65))}`)],
-    args: ['up'], exit: EXIT.migrationFailed, code: 'OPERATION_INVALID',
-    message: (e) => pick(e, { sqlite: /never/, postgres: /is 65 bytes long; PostgreSQL keeps only 63/, mariadb: /is 65 characters long; MySQL and MariaDB allow at most 64/ }),
-    hint: /shorter name/,
-    fix: next(table('made_first')),
+    args: ['up'], exit: EXIT.usage, code: 'VALIDATION_FAILED',
+    message: (e) => pick(e, { sqlite: /never/, postgres: /0001_r1\.ts:9:11  r1 > createTable x{65}: the name "x{65}" is 65 bytes long; PostgreSQL keeps only 63 \(give it a shorter name/, mariadb: /is 65 characters long; MySQL and MariaDB allow at most 64/ }),
+    hint: /re-run/,
   },
   {
     name: 'a 300-character identifier on SQLite is created as written',
