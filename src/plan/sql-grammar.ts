@@ -5,7 +5,8 @@
  * end the statement, open a comment or leave a quote open: what passes is a
  * type name or an expression, never a second statement.
  *
- * - sqlType: a type name of words, each optionally followed by one
+ * - sqlType: a type name of words (or `"quoted"` names, schema-qualified
+ *   with a dot), each optionally followed by one
  *   parenthesised list of numbers, single-quoted literals or single words,
  *   and `[]` suffixes: `varchar(40)`, `numeric(12, 2)`, `int unsigned`,
  *   `timestamp(3) with time zone`, `enum('a', 'b')`, `text[]`,
@@ -81,12 +82,15 @@ export function sqlTypeProblem(sqlType: string): string | undefined {
   if (sqlType.length > SQL_TYPE_MAX_LENGTH) return `is ${sqlType.length} characters long; a type name is at most ${SQL_TYPE_MAX_LENGTH}`;
   const tokens = tokenize(sqlType);
   if (typeof tokens === 'string') return `holds ${tokens}`;
-  if (tokens[0]?.kind !== 'word') return 'does not start with a type name';
+  const isName = (t: Token | undefined) => t?.kind === 'word' || t?.kind === 'name';
+  if (!isName(tokens[0])) return 'does not start with a type name';
   let i = 0;
   while (i < tokens.length) {
     const t = tokens[i]!;
-    if (t.kind === 'word') {
+    if (isName(t)) {
       i++;
+      // A schema-qualified name: `public.citext`, `"Accounts"."Plan"`.
+      while (tokens[i]?.text === '.' && isName(tokens[i + 1])) i += 2;
       if (tokens[i]?.text === '(') {
         const end = argumentList(tokens, i);
         if (end === undefined) return 'has a parenthesised list that is not numbers, quoted literals or single words, or is not closed';

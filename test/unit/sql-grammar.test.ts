@@ -15,7 +15,7 @@ describe('sqlType grammar', () => {
       'timestamp(3) with time zone', 'timestamp without time zone', 'character varying(20)', "enum('a', 'b', 'it''s')",
       "set('x','y')", 'text[]', 'int[3]', 'varchar(20) collate utf8mb4_bin', 'varchar(20) character set utf8mb4',
       'geometry(Point, 4326)', 'interval day to second(3)', 'datetime(6) on update current_timestamp(6)', 'decimal(10,-2)',
-      'tinyint(1)', 'jsonb', 'uuid', 'bit varying(5)',
+      'tinyint(1)', 'jsonb', 'uuid', 'bit varying(5)', 'public.citext', '"Mood"', '"Accounts"."Plan"[]',
     ]) {
       assert.equal(sqlTypeProblem(type), undefined, type);
     }
@@ -38,6 +38,7 @@ describe('sqlType grammar', () => {
       ['int = ?', /placeholder/],
       ['(int)', /does not start with a type name/],
       ['text[', /unclosed `\[`/],
+      ['public.', /"\." where a word/],
       ['x'.repeat(201), /at most 200/],
     ];
     for (const [type, problem] of cases) assert.match(sqlTypeProblem(type) ?? 'accepted', problem, type);
