@@ -6,7 +6,7 @@
  * back to a migration whose commit sent ahead failed; step-run.ts runs each.
  */
 import type { DialectSession } from '../dialect/dialect.ts';
-import { IdemError } from '../errors.ts';
+import { IdemError, isIdemError } from '../errors.ts';
 import type { MigrationFile } from '../files/migration-files.ts';
 import { loadMigration, type LoadedMigration } from '../files/migration-loader.ts';
 import { createMigrationContext } from '../plan/migration-context.ts';
@@ -17,6 +17,7 @@ import type { Direction, EventSink, OutcomeCounts } from './events.ts';
 import { RecordingExecutor } from './recording-executor.ts';
 import { refuseUnlockedMigrations } from './unlocked-migrations.ts';
 import { POSITIONS_PER_MIGRATION, RunLookahead, type RecordedOperation } from './lookahead.ts';
+import { untilInterrupted } from './interruption.ts';
 import { journalFor } from './progress-journal.ts';
 import { recordedProblems, refuseProblems, revisionProblem, type PendingProblem } from './pending-check.ts';
 import { asMigrationError, batchRetryWarning, StepRun } from './step-run.ts';
@@ -77,8 +78,8 @@ export async function applySteps(options: ApplyOptions): Promise<StepResult[]> {
   const running = new Set(steps.map((file) => file.revision));
   const recordedOnly = new Set(sequence.map((file) => file.revision).filter((revision) => !running.has(revision)));
   // Every call of every migration to run is checked before the first statement (pending-check.ts).
-  const recorded = direction === 'up' ? await recordRun(session, catalog, loaded, recordedOnly) : undefined;
-  refuseProblems(recorded?.problems ?? await checkDownSteps(session, catalog, modules), direction);
+  const recorded = direction === 'up' ? await recordRun(session, catalog, loaded, recordedOnly, options.signal) : undefined;
+  refuseProblems(recorded?.problems ?? await checkDownSteps(session, catalog, modules, options.signal), direction);
   const lookahead = recorded?.lookahead;
   if (direction === 'up') await versions.ensure();
   // Where some migration's DDL commits as it goes, what interrupted runs completed (progress-journal.ts).
@@ -148,7 +149,7 @@ export interface RecordedRun {
  * migrations a reapply records for the look-ahead, not checked (they ran).
  */
 export async function recordRun(
-  session: DialectSession, catalog: CatalogState, modules: LoadedMigration[], recordedOnly?: ReadonlySet<string>,
+  session: DialectSession, catalog: CatalogState, modules: LoadedMigration[], recordedOnly?: ReadonlySet<string>, signal?: AbortSignal,
 ): Promise<RecordedRun> {
   const records: RecordedOperation[] = [];
   const problems: PendingProblem[] = [];
@@ -158,8 +159,10 @@ export async function recordRun(
     const recorder = new RecordingExecutor(session.dialect, catalog, module.url, (sql) => session.countPlaceholders(sql));
     let thrown: unknown;
     try {
-      await module.up(createMigrationContext(recorder));
+      // A migration stuck outside `m` (a sleep, the network) is not waited for once the run is stopped.
+      await untilInterrupted(Promise.resolve(module.up(createMigrationContext(recorder))), signal, `while checking ${module.revision}; nothing was sent`);
     } catch (error) {
+      if (isIdemError(error) && error.code === 'INTERRUPTED') throw error;
       // A migration that reads data (LookaheadStop) or fails while recording is
       // judged by the live run, which reports any error; what it recorded before
       // the stop still informs the look-ahead.
@@ -176,15 +179,18 @@ export async function recordRun(
 }
 
 /** The check of a down path: each `down`, recorded in the order it runs. */
-export async function checkDownSteps(session: DialectSession, catalog: CatalogState, modules: LoadedMigration[]): Promise<PendingProblem[]> {
+export async function checkDownSteps(
+  session: DialectSession, catalog: CatalogState, modules: LoadedMigration[], signal?: AbortSignal,
+): Promise<PendingProblem[]> {
   const problems: PendingProblem[] = [];
   await catalog.load();
   for (const module of modules) {
     const recorder = new RecordingExecutor(session.dialect, catalog, module.url, (sql) => session.countPlaceholders(sql));
     let thrown: unknown;
     try {
-      await module.down?.(createMigrationContext(recorder));
+      await untilInterrupted(Promise.resolve(module.down?.(createMigrationContext(recorder))), signal, `while checking ${module.revision}; nothing was sent`);
     } catch (error) {
+      if (isIdemError(error) && error.code === 'INTERRUPTED') throw error;
       thrown = error;
     }
     problems.push(...recordedProblems(module, recorder, thrown));
