@@ -15,6 +15,8 @@ export type IdemErrorCode =
   | 'MIGRATION_LOAD'
   | 'MIGRATION_INVALID'
   | 'OPERATION_INVALID'
+  // the check of every pending migration before a run found problems: nothing was sent
+  | 'VALIDATION_FAILED'
   // the proof tools found a fault in the migrations: idem verify, idem lint
   | 'VERIFY_FAILED'
   | 'LINT_FAILED'

@@ -151,6 +151,9 @@ export function dryRunFindings(run: DryRunResult, direction: 'up' | 'down', wher
     const f = operationFinding(call.op, direction, { ...where, at: call.at });
     if (f) findings.push(f);
   }
+  for (const { call, problems, at } of run.refused) {
+    for (const p of problems) findings.push(finding('invalid-operation', { ...where, at }, `${direction}: ${call.kind} ${call.target}: ${p.message}`, p.hint));
+  }
   if (run.stoppedAt) {
     notes.push({
       ...where, line: run.stoppedAt.line, column: run.stoppedAt.column,
@@ -175,6 +178,12 @@ export function dryRunFindings(run: DryRunResult, direction: 'up' | 'down', wher
       'undo what up does (m.dropTable for a createTable, m.dropColumn for an addColumn, …); if it cannot be undone, remove down(), and `idem down` refuses to pass this revision'));
   }
   return { findings, notes };
+}
+
+/** The pending check's file-level problem (a revision id the version table cannot hold), as a finding. */
+export function revisionFinding(where: MigrationRef, problem: { line?: number; column?: number; message: string; hint: string }): LintFinding {
+  const at = problem.line !== undefined ? { line: problem.line, column: problem.column ?? 1 } : undefined;
+  return finding('invalid-operation', { ...where, at }, problem.message, problem.hint);
 }
 
 export function missingDownFinding(where: MigrationRef): LintFinding {

@@ -32,9 +32,10 @@ import { readStaticHeader } from '../files/static-header.ts';
 import { graphProblems } from '../graph/graph-problems.ts';
 import { RevisionGraph, type RevisionNode } from '../graph/revision-graph.ts';
 import { dryRun, type CallSite, type DryRunResult } from '../runner/lint-executor.ts';
+import { revisionProblem } from '../runner/pending-check.ts';
 import { resolveConfig, type IdemOptions } from './config.ts';
 import {
-  compareFindings, dryRunFindings, graphFinding, loadFinding, missingDownFinding, sourceCallFinding,
+  compareFindings, dryRunFindings, graphFinding, loadFinding, missingDownFinding, revisionFinding, sourceCallFinding,
   type LintFinding, type LintNote, type MigrationRef,
 } from './lint-rules.ts';
 
@@ -77,9 +78,10 @@ export async function lint(options: LintOptions = {}): Promise<LintResult> {
   for (const problem of graphProblems(nodes)) findings.push(graphFinding(problem));
 
   const rules = await simulationRules(target.flavor);
+  const counters = await placeholderCounters();
   let tables: ReadonlyMap<string, CatalogTable> = new Map();
   for (const e of runOrder(entries, nodes)) {
-    const linted = await lintMigration(e, target.dialect, rules, tables);
+    const linted = await lintMigration(e, target.dialect, rules, counters, tables);
     findings.push(...linted.findings);
     notes.push(...linted.notes);
     tables = linted.tables;
@@ -100,16 +102,21 @@ export async function lint(options: LintOptions = {}): Promise<LintResult> {
  * One loaded migration: its up, then its down on the schema up left, each a
  * dry run for the linted engine; then the calls of its source neither reached.
  */
-async function lintMigration(e: MigrationEntry, dialect: DialectName, rules: Record<DialectName, SimulationRules>, before: ReadonlyMap<string, CatalogTable>)
-  : Promise<{ findings: LintFinding[]; notes: LintNote[]; tables: ReadonlyMap<string, CatalogTable> }> {
+async function lintMigration(
+  e: MigrationEntry, dialect: DialectName, rules: Record<DialectName, SimulationRules>, counters: Record<DialectName, (sql: string) => number>,
+  before: ReadonlyMap<string, CatalogTable>,
+): Promise<{ findings: LintFinding[]; notes: LintNote[]; tables: ReadonlyMap<string, CatalogTable> }> {
   const loaded = e.loaded!;
   const run = (on: DialectName) => async (): Promise<[DryRunResult, DryRunResult | undefined]> => {
-    const up = await dryRun(loaded.up, { dialect: on, rules: rules[on], tables: before, moduleUrl: e.moduleUrl });
-    const down = loaded.down ? await dryRun(loaded.down, { dialect: on, rules: rules[on], tables: up.tables, moduleUrl: e.moduleUrl }) : undefined;
+    const options = { dialect: on, rules: rules[on], moduleUrl: e.moduleUrl, countPlaceholders: counters[on] };
+    const up = await dryRun(loaded.up, { ...options, tables: before });
+    const down = loaded.down ? await dryRun(loaded.down, { ...options, tables: up.tables }) : undefined;
     return [up, down];
   };
   const [up, down] = await run(dialect)();
   const findings: LintFinding[] = [];
+  const revision = revisionProblem({ ...loaded, path: e.path });
+  if (revision) findings.push(revisionFinding(e.ref, revision));
   const notes: LintNote[] = [];
   for (const result of [dryRunFindings(up, 'up', e.ref), ...(down ? [dryRunFindings(down, 'down', e.ref, e.source?.declarations.down)] : [])]) {
     findings.push(...result.findings);
@@ -132,6 +139,7 @@ async function lintMigration(e: MigrationEntry, dialect: DialectName, rules: Rec
 
 interface MigrationEntry {
   ref: MigrationRef;
+  path: string;
   text: string;
   moduleUrl: string;
   source: SourceShape | null;
@@ -147,7 +155,7 @@ async function inspect(path: string, cwd: string): Promise<MigrationEntry> {
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    return { ref: { file }, text: '', moduleUrl: '', source: null, loadFailure: { message: `cannot read the file: ${(error as Error).message}`, hint: 'check the file and its permissions' } };
+    return { ref: { file }, path, text: '', moduleUrl: '', source: null, loadFailure: { message: `cannot read the file: ${(error as Error).message}`, hint: 'check the file and its permissions' } };
   }
   // Stack frames name the module by its real path: a symlinked migration is imported through its target.
   const moduleUrl = pathToFileURL(await realpath(path)).href;
@@ -155,13 +163,13 @@ async function inspect(path: string, cwd: string): Promise<MigrationEntry> {
   try {
     const loaded = await loadMigration(path);
     const ref = { file, revision: loaded.revision };
-    return { ref, text, moduleUrl, source, loaded, node: { revision: loaded.revision, revises: loaded.revises, description: loaded.description, file } };
+    return { ref, path, text, moduleUrl, source, loaded, node: { revision: loaded.revision, revises: loaded.revises, description: loaded.description, file } };
   } catch (error) {
     // The graph still learns the revision when the header reads statically, so a broken
     // file does not also show up as the "missing parent" of the migrations after it.
     const header = headerOf(text, path);
     return {
-      ref: { file, ...(header ? { revision: header.revision } : {}) }, text, moduleUrl, source,
+      ref: { file, ...(header ? { revision: header.revision } : {}) }, path, text, moduleUrl, source,
       ...(header ? { node: { ...header, description: '', file } } : {}),
       loadFailure: loadFailure(error, path),
     };
@@ -236,7 +244,9 @@ function reachedLines(runs: Array<DryRunResult | undefined>): Set<number> {
 function dedupe(findings: LintFinding[]): LintFinding[] {
   const seen = new Set<string>();
   return findings.filter((f) => {
-    const key = `${f.file}\0${f.line ?? ''}\0${f.column ?? ''}\0${f.rule}\0${f.line === undefined ? f.message : ''}`;
+    // One call can hold several problems (each its own finding); the same one met from up and from down is one.
+    const message = f.line === undefined || f.rule === 'invalid-operation' ? f.message.replace(/^(up|down): /, '') : '';
+    const key = `${f.file}\0${f.line ?? ''}\0${f.column ?? ''}\0${f.rule}\0${message}`;
     if (seen.has(key)) return false;
     seen.add(key);
     return true;
@@ -271,6 +281,16 @@ async function simulationRules(flavor: 'mysql' | 'mariadb'): Promise<Record<Dial
     postgres: { types: new PostgresTypeMapper(), conventions: postgresConventions },
     mysql: { types: new MysqlTypeMapper(flavor), conventions: mysqlConventions },
   };
+}
+
+/** Each engine's count of `?` placeholders, as `idem up` matches them against the values. */
+async function placeholderCounters(): Promise<Record<DialectName, (sql: string) => number>> {
+  const [{ countSqlitePlaceholders }, { countPostgresPlaceholders }, { countMysqlPlaceholders }] = await Promise.all([
+    import('../dialect/sqlite/sqlite-placeholders.ts'),
+    import('../dialect/postgres/postgres-placeholders.ts'),
+    import('../dialect/mysql/mysql-placeholders.ts'),
+  ]);
+  return { sqlite: countSqlitePlaceholders, postgres: countPostgresPlaceholders, mysql: countMysqlPlaceholders };
 }
 
 /** Relative to the working directory when under it, so `file:line:col` opens in an editor. */

@@ -8,7 +8,7 @@ export const EXIT = {
   ok: 0,
   /** A migration failed (the database refused an operation, a migration threw or is invalid), or verify/lint found a fault in one. Fix it and re-run. */
   migrationFailed: 1,
-  /** Usage or configuration error: bad arguments, URL or config file. Nothing was changed. */
+  /** Usage or configuration error: bad arguments, URL or config file; or pending migrations that fail the check before a run. Nothing was changed. */
   usage: 2,
   /** Under --strict: drift, or an applied migration edited since. The failing migration was rolled back where the engine can. */
   strict: 3,
@@ -27,7 +27,7 @@ export function exitCodeFor(code: IdemErrorCode): number {
     case 'OPERATION_FAILED': case 'OPERATION_INVALID': case 'MIGRATION_LOAD': case 'MIGRATION_INVALID':
     case 'VERIFY_FAILED': case 'LINT_FAILED':
       return EXIT.migrationFailed;
-    case 'USAGE': case 'CONFIG': case 'URL_INVALID': case 'DRIVER_MISSING':
+    case 'USAGE': case 'CONFIG': case 'URL_INVALID': case 'DRIVER_MISSING': case 'VALIDATION_FAILED':
       return EXIT.usage;
     case 'DRIFT': case 'CHECKSUM_MISMATCH':
       return EXIT.strict;

@@ -55,6 +55,7 @@ export function errorEvent(e: IdemError): IdemEvent {
     ...(e.sql ? { sql: e.sql } : {}),
     ...(cause ? { cause } : {}),
     ...(e.hint ? { hint: e.hint } : {}),
+    ...(e.code === 'VALIDATION_FAILED' && Array.isArray(e.data?.problems) ? { problems: e.data.problems as Array<Record<string, unknown>> } : {}),
   };
 }
 

@@ -246,6 +246,8 @@ export interface DialectSession {
   quoteIdentifier(name: string): string;
   /** Rewrite the portable `?` placeholders of user SQL into the engine's own. */
   bindPlaceholders(sql: string): string;
+  /** How many values the portable `?` placeholders of user SQL take on this engine (what bindPlaceholders binds). */
+  countPlaceholders(sql: string): number;
   /** Engine-specific classification of "it already exists" errors met in a race. */
   isAlreadyExistsError(error: unknown): boolean;
   /** The table or column a statement failed on because it does not exist (`no such table: t`), or undefined. */

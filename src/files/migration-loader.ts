@@ -21,6 +21,8 @@ export interface LoadedMigration {
   /** Run inside one transaction (where the engine has transactional DDL). `export const transaction = false` opts out. */
   transaction: boolean;
   path: string;
+  /** The URL the module was imported by, as V8 names it in stack frames: where in the file a call came from. */
+  url: string;
 }
 
 /** Each `.ts` migration imported, by URL: whether it was imported by its real path (resolved already). */
@@ -111,6 +113,7 @@ export async function loadMigration(path: string, realPath?: string): Promise<Lo
     up: mod.up as LoadedMigration['up'],
     transaction: mod.transaction !== false,
     path: absolute,
+    url: pathToFileURL(realPath ?? absolute).href,
   };
   if (mod.down !== undefined) loaded.down = mod.down as LoadedMigration['down'];
   return loaded;

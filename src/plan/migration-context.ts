@@ -4,11 +4,19 @@
  * decides applied / skipped / drift (or, when planning, predicts it). The
  * same context therefore serves `up`, `plan` and the look-ahead pass.
  */
-import { IdemError } from '../errors.ts';
+import { IdemError, type OperationRef } from '../errors.ts';
+import {
+  columnMapProblems, columnProblems, newNameProblems, optionsProblems, parameterProblem, tableOptionsProblems, type Problem,
+} from './check-arguments.ts';
 import type { ColumnMap, ColumnSpec, ForeignKeySpec, IndexSpec, ReferentialAction, TableOptions, UniqueSpec } from './column-spec.ts';
 import { defaultConstraintName } from './constraint-names.ts';
+import {
+  ADD_FOREIGN_KEY_OPTION_KEYS, ADD_UNIQUE_OPTION_KEYS, CREATE_INDEX_OPTION_KEYS, DROP_OPTION_KEYS, EXECUTE_IF_KEYS, SQL_OPTION_KEYS,
+} from './known-keys.ts';
 import { referentialAction } from './referential-actions.ts';
 import type { Operation } from './operations.ts';
+
+export type { Problem };
 
 export type Outcome = 'applied' | 'skipped' | 'drift';
 
@@ -36,7 +44,7 @@ export interface ExecuteIfOptions {
   /** A query returning one row with one value; truthy means run `sql`. */
   condition: string;
   params?: unknown[];
-  /** Parameters for the condition; defaults to `params`. */
+  /** Parameters for the condition's own placeholders (none by default: it never borrows `params`). */
   conditionParams?: unknown[];
   description: string;
 }
@@ -100,121 +108,159 @@ export interface OperationExecutor {
   query(sql: string, params: unknown[]): Promise<Record<string, unknown>[]>;
   summary(table: string): Promise<TableSummary>;
   log(message: string): void;
+  /**
+   * How this engine counts the `?` placeholders of a migration's SQL, so that
+   * values and placeholders are matched before anything is sent. Absent: not counted here.
+   */
+  countPlaceholders?(sql: string): number;
+  /**
+   * Takes a call whose arguments hold problems, in place of the error: the
+   * check before a run collects every problem of every pending migration.
+   * Absent: the context throws OPERATION_INVALID for the call.
+   */
+  refuse?(call: OperationRef, problems: Problem[]): Promise<OperationResult>;
 }
 
 export function createMigrationContext(executor: OperationExecutor): MigrationContext {
+  const engine = executor.dialect;
+  /** The operation when its arguments hold no problem; else the problems, to the executor or thrown. */
+  const run = (kind: string, target: string, problems: Problem[], op: () => Operation): Promise<OperationResult> => {
+    if (problems.length === 0) return executor.run(op());
+    if (executor.refuse) return executor.refuse({ kind, target }, problems);
+    throw refused(kind, target, problems);
+  };
+  const placeholders = (which: string, sql: unknown, values: unknown, option: string): Problem[] => {
+    if (!executor.countPlaceholders || typeof sql !== 'string' || (values !== undefined && !Array.isArray(values))) return [];
+    const found = parameterProblem(which, executor.countPlaceholders(sql), values === undefined ? 0 : values.length, option);
+    return found ? [found] : [];
+  };
   return {
     dialect: executor.dialect,
     createTable(table, columns, options = {}) {
-      requireName('createTable', 'table', table);
-      if (columns === null || typeof columns !== 'object' || Object.keys(columns).length === 0) {
-        throw invalid('createTable', table, 'declares no columns', 'pass at least one column: m.createTable(name, { id: { type: "integer", primaryKey: true } })');
-      }
-      for (const [name, spec] of Object.entries(columns)) requireSpec('createTable', `${table}.${name}`, spec);
-      return executor.run({ kind: 'createTable', table, columns, options: normalizeTableOptions(table, options) });
+      const problems = [
+        ...nameProblems('table', table), ...columnMapProblems(columns, engine), ...tableOptionsProblems(options, columns),
+        ...newNameProblems(engine, [table, ...createdNames(columns, options)]),
+      ];
+      return run('createTable', String(table), problems, () => ({ kind: 'createTable', table, columns, options: normalizeTableOptions(table, options ?? {}) }));
     },
     dropTable(table, options = {}) {
-      requireName('dropTable', 'table', table);
-      return executor.run({ kind: 'dropTable', table, ...requireNote('dropTable', table, options) });
+      const problems = [...nameProblems('table', table), ...optionsProblems(options, DROP_OPTION_KEYS, 'options')];
+      return run('dropTable', String(table), problems, () => ({ kind: 'dropTable', table, ...noteOf(options) }));
     },
     renameTable(from, to) {
-      requireName('renameTable', 'table', from);
-      requireName('renameTable', 'new table name', to);
-      return executor.run({ kind: 'renameTable', from, to });
+      const problems = [...nameProblems('table', from), ...nameProblems('new table name', to), ...newNameProblems(engine, [to])];
+      return run('renameTable', `${String(from)} -> ${String(to)}`, problems, () => ({ kind: 'renameTable', from, to }));
     },
     addColumn(table, column, spec) {
-      requireName('addColumn', 'table', table);
-      requireName('addColumn', 'column', column);
-      requireSpec('addColumn', `${table}.${column}`, spec);
-      return executor.run({ kind: 'addColumn', table, column, spec });
+      const problems = [...nameProblems('table', table), ...nameProblems('column', column), ...columnProblems(String(column), spec, engine), ...newNameProblems(engine, [column])];
+      return run('addColumn', `${String(table)}.${String(column)}`, problems, () => ({ kind: 'addColumn', table, column, spec }));
     },
     dropColumn(table, column, options = {}) {
-      requireName('dropColumn', 'table', table);
-      requireName('dropColumn', 'column', column);
-      return executor.run({ kind: 'dropColumn', table, column, ...requireNote('dropColumn', `${table}.${column}`, options) });
+      const problems = [...nameProblems('table', table), ...nameProblems('column', column), ...optionsProblems(options, DROP_OPTION_KEYS, 'options')];
+      return run('dropColumn', `${String(table)}.${String(column)}`, problems, () => ({ kind: 'dropColumn', table, column, ...noteOf(options) }));
     },
     renameColumn(table, from, to) {
-      requireName('renameColumn', 'table', table);
-      requireName('renameColumn', 'column', from);
-      requireName('renameColumn', 'new column name', to);
-      return executor.run({ kind: 'renameColumn', table, from, to });
+      const problems = [...nameProblems('table', table), ...nameProblems('column', from), ...nameProblems('new column name', to), ...newNameProblems(engine, [to])];
+      return run('renameColumn', `${String(table)}.${String(from)} -> ${String(to)}`, problems, () => ({ kind: 'renameColumn', table, from, to }));
     },
     alterColumn(table, column, changes) {
-      requireName('alterColumn', 'table', table);
-      requireName('alterColumn', 'column', column);
-      if (changes === null || typeof changes !== 'object' || Object.keys(changes).length === 0) {
-        throw invalid('alterColumn', `${table}.${column}`, 'declares no change', 'pass what should change, e.g. { length: 512 } or { nullable: false }');
+      const problems = [...nameProblems('table', table), ...nameProblems('column', column)];
+      if (changes === null || typeof changes !== 'object' || Array.isArray(changes) || Object.keys(changes).length === 0) {
+        problems.push({ message: 'declares no change', hint: 'pass what should change, e.g. { length: 512 } or { nullable: false }' });
+      } else {
+        problems.push(...columnProblems(String(column), changes, engine, true));
       }
-      return executor.run({ kind: 'alterColumn', table, column, changes });
+      return run('alterColumn', `${String(table)}.${String(column)}`, problems, () => ({ kind: 'alterColumn', table, column, changes }));
     },
     createIndex(table, columns, options = {}) {
-      requireName('createIndex', 'table', table);
-      requireColumns('createIndex', table, columns);
-      const unique = options.unique ?? false;
-      const name = options.name ?? defaultConstraintName(unique ? 'uq' : 'ix', table, columns);
-      requireName('createIndex', 'index name', name);
-      return executor.run({ kind: 'createIndex', table, index: { name, columns, unique } });
+      const problems = [...nameProblems('table', table), ...columnListProblems(columns), ...optionsProblems(options, CREATE_INDEX_OPTION_KEYS, 'options')];
+      const unique = options?.unique === true;
+      const name = () => options?.name ?? defaultConstraintName(unique ? 'uq' : 'ix', table, columns);
+      if (options?.name !== undefined) problems.push(...nameProblems('index', options.name), ...newNameProblems(engine, [options.name]));
+      return run('createIndex', `${String(table)}.${problems.length === 0 ? name() : String(options?.name ?? '(unnamed)')}`, problems,
+        () => ({ kind: 'createIndex', table, index: { name: name(), columns, unique } }));
     },
     dropIndex(table, name) {
-      requireName('dropIndex', 'table', table);
-      requireName('dropIndex', 'index name', name);
-      return executor.run({ kind: 'dropIndex', table, name });
+      const problems = [...nameProblems('table', table), ...nameProblems('index', name)];
+      return run('dropIndex', `${String(table)}.${String(name)}`, problems, () => ({ kind: 'dropIndex', table, name }));
     },
     addForeignKey(table, columns, refTable, refColumns, options = {}) {
-      requireName('addForeignKey', 'table', table);
-      requireColumns('addForeignKey', table, columns);
-      requireName('addForeignKey', 'referenced table', refTable);
-      requireColumns('addForeignKey', refTable, refColumns);
-      if (refColumns.length !== columns.length) {
-        throw invalid('addForeignKey', table, `has ${columns.length} column(s) referencing ${refColumns.length}`, 'reference as many columns as the key has');
+      const problems = [
+        ...nameProblems('table', table), ...columnListProblems(columns), ...nameProblems('referenced table', refTable), ...columnListProblems(refColumns),
+        ...optionsProblems(options, ADD_FOREIGN_KEY_OPTION_KEYS, 'options'), ...newNameProblems(engine, [options?.name]),
+      ];
+      if (Array.isArray(columns) && Array.isArray(refColumns) && refColumns.length !== columns.length) {
+        problems.push({ message: `has ${columns.length} column(s) referencing ${refColumns.length}`, hint: 'reference as many columns as the key has' });
       }
-      const name = options.name ?? defaultConstraintName('fk', table, columns, refTable);
-      const foreignKey: ForeignKeySpec & { name: string } = {
-        columns, references: { table: refTable, columns: refColumns }, name,
-        ...referentialActions(options, { kind: 'addForeignKey', target: `${table}.${name}` }),
-      };
-      return executor.run({ kind: 'addForeignKey', table, foreignKey });
+      const name = () => options?.name ?? defaultConstraintName('fk', table, columns, refTable);
+      return run('addForeignKey', `${String(table)}.${problems.length === 0 ? name() : String(options?.name ?? '(unnamed)')}`, problems, () => ({
+        kind: 'addForeignKey', table,
+        foreignKey: {
+          columns, references: { table: refTable, columns: refColumns }, name: name(),
+          ...referentialActions(options ?? {}, { kind: 'addForeignKey', target: `${table}.${name()}` }),
+        },
+      }));
     },
     dropForeignKey(table, name) {
-      requireName('dropForeignKey', 'table', table);
-      requireName('dropForeignKey', 'foreign key name', name);
-      return executor.run({ kind: 'dropForeignKey', table, name });
+      const problems = [...nameProblems('table', table), ...nameProblems('foreign key', name)];
+      return run('dropForeignKey', `${String(table)}.${String(name)}`, problems, () => ({ kind: 'dropForeignKey', table, name }));
     },
     addUnique(table, columns, options = {}) {
-      requireName('addUnique', 'table', table);
-      requireColumns('addUnique', table, columns);
-      const name = options.name ?? defaultConstraintName('uq', table, columns);
-      return executor.run({ kind: 'addUnique', table, unique: { name, columns } });
+      const problems = [
+        ...nameProblems('table', table), ...columnListProblems(columns), ...optionsProblems(options, ADD_UNIQUE_OPTION_KEYS, 'options'),
+        ...newNameProblems(engine, [options?.name]),
+      ];
+      const name = () => options?.name ?? defaultConstraintName('uq', table, columns);
+      return run('addUnique', `${String(table)}.${problems.length === 0 ? name() : String(options?.name ?? '(unnamed)')}`, problems,
+        () => ({ kind: 'addUnique', table, unique: { name: name(), columns } }));
     },
     dropUnique(table, name) {
-      requireName('dropUnique', 'table', table);
-      requireName('dropUnique', 'unique constraint name', name);
-      return executor.run({ kind: 'dropUnique', table, name });
+      const problems = [...nameProblems('table', table), ...nameProblems('unique constraint', name)];
+      return run('dropUnique', `${String(table)}.${String(name)}`, problems, () => ({ kind: 'dropUnique', table, name }));
     },
     executeIf(options) {
-      const description = options?.description;
-      if (typeof description !== 'string' || description.trim() === '') {
-        throw invalid('executeIf', '(no description)', 'has no description', 'say what the data change does: description: "move admins into the admin group"');
+      const description = typeof options?.description === 'string' && options.description.trim() !== '' ? options.description : '(no description)';
+      if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+        return run('executeIf', description, [{ message: 'needs an options object', hint: 'pass { sql, condition, description, params?, conditionParams? }' }], () => { throw new Error('unreachable'); });
       }
-      if (typeof options.sql !== 'string' || options.sql.trim() === '') throw invalid('executeIf', description, 'has no sql', 'pass the data change as sql');
+      const problems = optionsProblems(options, EXECUTE_IF_KEYS, 'options');
+      if (description === '(no description)') {
+        problems.push({ message: 'has no description', hint: 'say what the data change does: description: "move admins into the admin group"' });
+      }
+      if (typeof options.sql !== 'string' || options.sql.trim() === '') problems.push({ message: 'has no sql', hint: 'pass the data change as sql' });
       if (typeof options.condition !== 'string' || options.condition.trim() === '') {
-        throw invalid('executeIf', description, 'has no condition', 'pass a condition query returning one value, e.g. SELECT COUNT(*) > 0 FROM … WHERE NOT EXISTS (…)');
+        problems.push({ message: 'has no condition', hint: 'pass a condition query returning one value, e.g. SELECT COUNT(*) > 0 FROM … WHERE NOT EXISTS (…)' });
       }
-      const params = requireParams('executeIf', description, options.params);
-      const conditionParams = options.conditionParams === undefined ? params : requireParams('executeIf', description, options.conditionParams);
-      return executor.run({ kind: 'executeIf', sql: options.sql, condition: options.condition, params, conditionParams, description });
+      // Each query binds its own values: the condition never borrows the change's.
+      problems.push(...placeholders('sql', options.sql, options.params, 'params'), ...placeholders('condition', options.condition, options.conditionParams, 'conditionParams'));
+      return run('executeIf', description, problems, () => ({
+        kind: 'executeIf', sql: options.sql, condition: options.condition, params: options.params ?? [], conditionParams: options.conditionParams ?? [], description,
+      }));
     },
     sql(text, params, options = {}) {
-      if (typeof text !== 'string' || text.trim() === '') throw invalid('sql', '(empty)', 'has no SQL text', 'pass the statement to run');
-      return executor.run({
-        kind: 'sql', sql: text, params: requireParams('sql', text, params), idempotent: options.idempotent === true,
-        ...(options.description ? { description: options.description } : {}),
-      });
+      const target = typeof text === 'string' && text.trim() !== '' ? firstLineOf(text) : '(empty)';
+      const problems = optionsProblems(options, SQL_OPTION_KEYS, 'options');
+      if (typeof text !== 'string' || text.trim() === '') problems.push({ message: 'has no SQL text', hint: 'pass the statement to run' });
+      if (params !== undefined && !Array.isArray(params)) {
+        problems.push({ message: 'has params that are not an array', hint: 'pass bound values as an array matching the ? placeholders' });
+      }
+      problems.push(...placeholders('sql', text, params, 'params'));
+      return run('sql', options?.description ?? target, problems, () => ({
+        kind: 'sql', sql: text, params: params ?? [], idempotent: options?.idempotent === true,
+        ...(options?.description ? { description: options.description } : {}),
+      }));
     },
     tableExists: (table) => executor.tableExists(table),
     columnExists: (table, column) => executor.columnExists(table, column),
     indexExists: (table, name) => executor.indexExists(table, name),
-    query: (sql, params = []) => executor.query(sql, requireParams('query', sql, params)) as never,
+    query: (sql, params = []) => {
+      const problems = [
+        ...(Array.isArray(params) ? [] : [{ message: 'has params that are not an array', hint: 'pass bound values as an array matching the ? placeholders' }]),
+        ...placeholders('query', sql, params, 'params'),
+      ];
+      if (problems.length > 0) throw refused('query', typeof sql === 'string' ? firstLineOf(sql) : String(sql), problems);
+      return executor.query(sql, params) as never;
+    },
     summary: (table) => executor.summary(table),
     log: (message) => executor.log(String(message)),
   };
@@ -236,51 +282,50 @@ function normalizeTableOptions(table: string, options: TableOptions): TableOptio
   };
 }
 
-/** onDelete / onUpdate checked against the closed list and spelled idem's way; absent ones stay absent. */
+/** onDelete / onUpdate spelled idem's way (the check before the run refused any other); absent ones stay absent. */
 function referentialActions(options: { onDelete?: unknown; onUpdate?: unknown }, operation: { kind: string; target: string }): Pick<ForeignKeySpec, 'onDelete' | 'onUpdate'> {
   const onDelete = referentialAction(options.onDelete, 'onDelete', operation);
   const onUpdate = referentialAction(options.onUpdate, 'onUpdate', operation);
   return { ...(onDelete ? { onDelete } : {}), ...(onUpdate ? { onUpdate } : {}) };
 }
 
-function invalid(kind: string, target: string, problem: string, hint: string): IdemError {
-  return new IdemError('OPERATION_INVALID', `${kind} ${target} ${problem}`, { operation: { kind, target }, hint });
+/** One IdemError for the problems of one call: the first named in the message, the others after it. */
+export function refused(kind: string, target: string, problems: Problem[]): IdemError {
+  const [first, ...rest] = problems;
+  const more = rest.length === 0 ? '' : ` (and ${rest.length} more: ${rest.map((p) => p.message).join('; ')})`;
+  return new IdemError('OPERATION_INVALID', `${kind} ${target}: ${first!.message}${more}`, {
+    operation: { kind, target }, hint: first!.hint, data: { problems },
+  });
 }
 
-function requireName(kind: string, what: string, value: unknown): asserts value is string {
-  if (typeof value !== 'string' || value.length === 0) {
-    throw invalid(kind, String(value), `needs a ${what} name (got ${JSON.stringify(value)})`, `pass the ${what} name as a non-empty string`);
+/** The names createTable makes besides the table's: its columns and the keys and indexes its options name. */
+function createdNames(columns: unknown, options: unknown): unknown[] {
+  const names: unknown[] = columns !== null && typeof columns === 'object' && !Array.isArray(columns) ? Object.keys(columns) : [];
+  if (options !== null && typeof options === 'object') {
+    for (const key of ['unique', 'indexes', 'foreignKeys'] as const) {
+      const list = (options as Record<string, unknown>)[key];
+      if (Array.isArray(list)) for (const entry of list) if (entry !== null && typeof entry === 'object') names.push((entry as { name?: unknown }).name);
+    }
   }
+  return names;
 }
 
-function requireColumns(kind: string, table: string, columns: unknown): asserts columns is string[] {
-  if (!Array.isArray(columns) || columns.length === 0 || columns.some((c) => typeof c !== 'string' || c === '')) {
-    throw invalid(kind, table, `needs a non-empty list of column names (got ${JSON.stringify(columns)})`, "pass columns as an array, e.g. ['email']");
-  }
+function nameProblems(what: string, value: unknown): Problem[] {
+  if (typeof value === 'string' && value.length > 0) return [];
+  return [{ message: `needs a ${what} name (got ${JSON.stringify(value) ?? String(value)})`, hint: `pass the ${what} name as a non-empty string` }];
 }
 
-function requireSpec(kind: string, target: string, spec: unknown): void {
-  if (spec === null || typeof spec !== 'object' || Array.isArray(spec)) {
-    throw invalid(kind, target, `needs a column spec object (got ${JSON.stringify(spec)})`, "declare it like { type: 'string', length: 50 }");
-  }
+function columnListProblems(columns: unknown): Problem[] {
+  if (Array.isArray(columns) && columns.length > 0 && columns.every((c) => typeof c === 'string' && c !== '')) return [];
+  return [{ message: `needs a non-empty list of column names (got ${JSON.stringify(columns) ?? String(columns)})`, hint: "pass columns as an array, e.g. ['email']" }];
 }
 
-/** `{ note }` when the options carry one; a note that is not text is a mistake worth stopping for. */
-function requireNote(kind: string, target: string, options: DropOptions): { note?: string } {
-  if (options === null || typeof options !== 'object') {
-    throw invalid(kind, target, `has options that are not an object (got ${JSON.stringify(options)})`, "pass options as an object: { note: 'replaced by … in …' }");
-  }
-  if (options.note === undefined) return {};
-  if (typeof options.note !== 'string') {
-    throw invalid(kind, target, `has a note that is not text (got ${JSON.stringify(options.note)})`, "write the note as a string: { note: 'replaced by … in …' }");
-  }
-  return { note: options.note };
+/** `{ note }` when the options carry one (already checked to be text). */
+function noteOf(options: DropOptions | null | undefined): { note?: string } {
+  return typeof options?.note === 'string' ? { note: options.note } : {};
 }
 
-function requireParams(kind: string, target: string, params: unknown): unknown[] {
-  if (params === undefined) return [];
-  if (!Array.isArray(params)) {
-    throw invalid(kind, target, 'has params that are not an array', 'pass bound values as an array matching the ? placeholders');
-  }
-  return params;
+function firstLineOf(sql: string): string {
+  const line = sql.trim().split('\n')[0] ?? '';
+  return line.length > 60 ? `${line.slice(0, 57)}...` : line;
 }

@@ -21,13 +21,18 @@ const SQL: Readonly<Record<ReferentialAction, string>> = {
  */
 export function referentialAction(value: unknown, option: 'onDelete' | 'onUpdate', operation: { kind: string; target: string }): ReferentialAction | undefined {
   if (value === undefined || value === null) return undefined;
-  const spelled = typeof value === 'string' ? value.trim().replace(/\s+/g, ' ').toLowerCase() : undefined;
-  const action = REFERENTIAL_ACTIONS.find((a) => a === spelled);
+  const action = spelledAction(value);
   if (action) return action;
   throw new IdemError('OPERATION_INVALID', `${operation.kind} ${operation.target}: ${option} ${JSON.stringify(value)} is not a referential action`, {
     operation,
     hint: `use one of ${REFERENTIAL_ACTIONS.map((a) => `'${a}'`).join(', ')} (any case), or leave ${option} out`,
   });
+}
+
+/** A value as one of the closed list (any case and spacing), or undefined. */
+export function spelledAction(value: unknown): ReferentialAction | undefined {
+  const spelled = typeof value === 'string' ? value.trim().replace(/\s+/g, ' ').toLowerCase() : undefined;
+  return REFERENTIAL_ACTIONS.find((a) => a === spelled);
 }
 
 /** The SQL keywords for an action: looked up, never copied from the migration. */

@@ -6,7 +6,7 @@
  * back to a migration whose commit sent ahead failed; step-run.ts runs each.
  */
 import type { DialectSession } from '../dialect/dialect.ts';
-import { IdemError } from '../errors.ts';
+import { IdemError, isIdemError } from '../errors.ts';
 import type { MigrationFile } from '../files/migration-files.ts';
 import { loadMigration, type LoadedMigration } from '../files/migration-loader.ts';
 import { createMigrationContext } from '../plan/migration-context.ts';
@@ -17,7 +17,9 @@ import type { Direction, EventSink, OutcomeCounts } from './events.ts';
 import { RecordingExecutor } from './recording-executor.ts';
 import { refuseUnlockedMigrations } from './unlocked-migrations.ts';
 import { POSITIONS_PER_MIGRATION, RunLookahead, type RecordedOperation } from './lookahead.ts';
+import { untilInterrupted } from './interruption.ts';
 import { journalFor } from './progress-journal.ts';
+import { recordedProblems, refuseProblems, revisionProblem, type PendingProblem } from './pending-check.ts';
 import { asMigrationError, batchRetryWarning, StepRun } from './step-run.ts';
 import type { AppliedRevision, VersionTable } from './version-table.ts';
 
@@ -75,7 +77,10 @@ export async function applySteps(options: ApplyOptions): Promise<StepResult[]> {
   // Applied migrations after a reapplied one are recorded, not run: what they declare stays theirs.
   const running = new Set(steps.map((file) => file.revision));
   const recordedOnly = new Set(sequence.map((file) => file.revision).filter((revision) => !running.has(revision)));
-  const lookahead = direction === 'up' ? await recordRun(session, catalog, loaded, recordedOnly) : undefined;
+  // Every call of every migration to run is checked before the first statement (pending-check.ts).
+  const recorded = direction === 'up' ? await recordRun(session, catalog, loaded, recordedOnly, options.signal) : undefined;
+  refuseProblems(recorded?.problems ?? await checkDownSteps(session, catalog, modules, options.signal), direction);
+  const lookahead = recorded?.lookahead;
   if (direction === 'up') await versions.ensure();
   // Where some migration's DDL commits as it goes, what interrupted runs completed (progress-journal.ts).
   const journal = journalFor(session, modules);
@@ -129,27 +134,66 @@ export async function loadAll(steps: MigrationFile[]): Promise<LoadedMigration[]
   return modules;
 }
 
+/** The look-ahead, and what the check of the recorded calls found. */
+export interface RecordedRun {
+  lookahead: RunLookahead;
+  problems: PendingProblem[];
+}
+
 /**
  * The look-ahead pass: every pending `up`, recorded against the catalog as it
- * is now. `up` runs twice then (code outside `m` too); on a database with no
- * tables nothing can differ from a declaration, so the pass is skipped.
+ * is now, each call checked (pending-check.ts). `up` runs twice then (code
+ * outside `m` too). On a database with no tables nothing can differ from a
+ * declaration, so the look-ahead is left empty there, but the calls are still
+ * recorded and checked before the first statement. `recordedOnly`: applied
+ * migrations a reapply records for the look-ahead, not checked (they ran).
  */
 export async function recordRun(
-  session: DialectSession, catalog: CatalogState, modules: LoadedMigration[], recordedOnly?: ReadonlySet<string>,
-): Promise<RunLookahead> {
+  session: DialectSession, catalog: CatalogState, modules: LoadedMigration[], recordedOnly?: ReadonlySet<string>, signal?: AbortSignal,
+): Promise<RecordedRun> {
   const records: RecordedOperation[] = [];
+  const problems: PendingProblem[] = [];
   await catalog.load();
-  if (catalog.isEmpty()) return new RunLookahead(records);
   for (const [index, module] of modules.entries()) {
-    const recorder = new RecordingExecutor(session.dialect, catalog);
+    const checked = !recordedOnly?.has(module.revision);
+    const recorder = new RecordingExecutor(session.dialect, catalog, module.url, (sql) => session.countPlaceholders(sql));
+    let thrown: unknown;
     try {
-      await module.up(createMigrationContext(recorder));
-    } catch {
+      // A migration stuck outside `m` (a sleep, the network) is not waited for once the run is stopped.
+      await untilInterrupted(Promise.resolve(module.up(createMigrationContext(recorder))), signal, `while checking ${module.revision}; nothing was sent`);
+    } catch (error) {
+      if (isIdemError(error) && error.code === 'INTERRUPTED') throw error;
       // A migration that reads data (LookaheadStop) or fails while recording is
       // judged by the live run, which reports any error; what it recorded before
       // the stop still informs the look-ahead.
+      thrown = error;
+    }
+    if (checked) {
+      const revision = revisionProblem(module);
+      if (revision) problems.push(revision);
+      problems.push(...recordedProblems(module, recorder, thrown));
     }
     recorder.operations.forEach((op, i) => records.push({ position: index * POSITIONS_PER_MIGRATION + i + 1, revision: module.revision, op }));
   }
-  return new RunLookahead(records, recordedOnly);
+  return { lookahead: new RunLookahead(catalog.isEmpty() ? [] : records, recordedOnly), problems };
+}
+
+/** The check of a down path: each `down`, recorded in the order it runs. */
+export async function checkDownSteps(
+  session: DialectSession, catalog: CatalogState, modules: LoadedMigration[], signal?: AbortSignal,
+): Promise<PendingProblem[]> {
+  const problems: PendingProblem[] = [];
+  await catalog.load();
+  for (const module of modules) {
+    const recorder = new RecordingExecutor(session.dialect, catalog, module.url, (sql) => session.countPlaceholders(sql));
+    let thrown: unknown;
+    try {
+      await untilInterrupted(Promise.resolve(module.down?.(createMigrationContext(recorder))), signal, `while checking ${module.revision}; nothing was sent`);
+    } catch (error) {
+      if (isIdemError(error) && error.code === 'INTERRUPTED') throw error;
+      thrown = error;
+    }
+    problems.push(...recordedProblems(module, recorder, thrown));
+  }
+  return problems;
 }

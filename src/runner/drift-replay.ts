@@ -73,7 +73,8 @@ export async function replayForDrift(session: DialectSession, applied: AppliedRe
   const catalog = new SimulatedCatalog(new Map(snapshot.tables));
   const declared = new Map<string, DeclaredConstraint>();
   for (const row of applied) for (const [key, shape] of Object.entries(row.declared)) declared.set(key, shape);
-  const lookahead = await recordRun(session, new CatalogState(frozenReader(snapshot, session.catalog)), modules);
+  // Applied migrations: what the check finds is not this report's, and they ran already.
+  const { lookahead } = await recordRun(session, new CatalogState(frozenReader(snapshot, session.catalog)), modules);
   const replayed: Replayed[] = [];
   let notJudged = 0;
   let stopped: DriftReport['stopped'];

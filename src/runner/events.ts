@@ -41,6 +41,8 @@ type RunEvent =
   | {
     event: 'error'; code: string; message: string; revision?: string; op?: string; target?: string;
     sql?: string; cause?: string; hint?: string;
+    /** VALIDATION_FAILED: each problem the check before the run found, with its file and line. */
+    problems?: Array<Record<string, unknown>>;
   };
 
 export type EventSink = (event: IdemEvent) => void;

@@ -11,15 +11,14 @@ import { simulateOperation, type SimulationRules } from '../catalog/simulate.ts'
 import { findColumn, type CatalogTable } from '../catalog/snapshot.ts';
 import { indexByName } from '../catalog/find-by-shape.ts';
 import type { DialectName } from '../dialect/dialect.ts';
-import { createMigrationContext, type MigrationContext, type OperationExecutor, type OperationResult, type TableSummary } from '../plan/migration-context.ts';
-import { isIdemError } from '../errors.ts';
+import { createMigrationContext, type MigrationContext, type OperationExecutor, type OperationResult, type Problem, type TableSummary } from '../plan/migration-context.ts';
+import { isIdemError, type OperationRef } from '../errors.ts';
 import { operationTarget, type Operation } from '../plan/operations.ts';
 import { tableSummary } from './migration-reads.ts';
+import { callSite, callSiteIn, type CallSite } from './call-site.ts';
 
-export interface CallSite {
-  line: number;
-  column: number;
-}
+export type { CallSite };
+export { callSiteIn };
 
 export interface DryCall {
   op: Operation;
@@ -35,6 +34,8 @@ export interface DryRunResult {
   failure?: { error: unknown; at?: CallSite };
   /** The simulated schema after the run. */
   tables: Map<string, CatalogTable>;
+  /** Calls the context refused (their problems, where the file made them): the run went on past each. */
+  refused: Array<{ call: OperationRef; problems: Problem[]; at?: CallSite }>;
 }
 
 export interface DryRunOptions {
@@ -47,6 +48,8 @@ export interface DryRunOptions {
   moduleUrl: string;
   /** Default DRY_RUN_TIMEOUT_MS. */
   timeoutMs?: number;
+  /** The engine's count of `?` placeholders, to match them against the values as `idem up` does. */
+  countPlaceholders?: (sql: string) => number;
 }
 
 /**
@@ -78,6 +81,7 @@ export async function dryRun(step: (m: MigrationContext) => Promise<void> | void
     ...siteOf(executor.stoppedAt, 'stoppedAt'),
     ...(failure ? { failure } : {}),
     tables: executor.tables,
+    refused: [...executor.refused],
   };
 }
 
@@ -88,14 +92,24 @@ class LintExecutor implements OperationExecutor {
   stoppedAt: CallSite | undefined;
   /** The call site of an operation that threw inside the executor (an invalid column spec for this engine). */
   failedAt: CallSite | undefined;
+  readonly refused: DryRunResult['refused'] = [];
   readonly #rules: SimulationRules;
   readonly #moduleUrl: string;
+  readonly countPlaceholders?: (sql: string) => number;
 
   constructor(options: DryRunOptions) {
     this.dialect = options.dialect;
     this.#rules = options.rules;
     this.#moduleUrl = options.moduleUrl;
     this.tables = new Map(options.tables);
+    if (options.countPlaceholders) this.countPlaceholders = options.countPlaceholders;
+  }
+
+  /** Reported as `idem up` reports it before its run, and the dry run goes on: every problem at once. */
+  async refuse(call: OperationRef, problems: Problem[]): Promise<OperationResult> {
+    const at = this.callSite();
+    this.refused.push({ call, problems, ...siteOf(at) });
+    return { outcome: 'applied', detail: 'refused (lint)' };
   }
 
   async run(op: Operation): Promise<OperationResult> {
@@ -113,13 +127,9 @@ class LintExecutor implements OperationExecutor {
     return { outcome: 'applied', detail: 'recorded (lint)' };
   }
 
-  /** The first frame in the migration's file. Deep helpers are fine: the stack is long enough here. */
+  /** The first frame in the migration's file. */
   callSite(): CallSite | undefined {
-    const limit = Error.stackTraceLimit;
-    Error.stackTraceLimit = 200;
-    const stack = new Error().stack;
-    Error.stackTraceLimit = limit;
-    return callSiteIn(stack, this.#moduleUrl);
+    return callSite(this.#moduleUrl);
   }
 
   async tableExists(table: string): Promise<boolean> {
@@ -176,18 +186,6 @@ class DryRunStop extends Error {}
 
 function stackOf(error: unknown): string | undefined {
   return error instanceof Error ? error.stack : undefined;
-}
-
-/** `at up (file:///…/0002_x.ts:14:11)` → { line: 14, column: 11 } for the first frame in that module. */
-export function callSiteIn(stack: string | undefined, moduleUrl: string): CallSite | undefined {
-  if (stack === undefined) return undefined;
-  for (const line of stack.split('\n')) {
-    const at = line.indexOf(`${moduleUrl}:`);
-    if (at < 0) continue;
-    const m = /^:(\d+):(\d+)/.exec(line.slice(at + moduleUrl.length));
-    if (m) return { line: Number(m[1]), column: Number(m[2]) };
-  }
-  return undefined;
 }
 
 function siteOf(at: CallSite | undefined, key: 'at' | 'stoppedAt' = 'at'): { at?: CallSite; stoppedAt?: CallSite } {

@@ -269,6 +269,10 @@ export class LiveExecutor implements OperationExecutor {
     return summary;
   }
 
+  countPlaceholders(sql: string): number {
+    return this.#o.session.countPlaceholders(sql);
+  }
+
   log(message: string): void {
     this.#o.emit({ event: 'log', revision: this.#o.revision, message });
   }

@@ -8,7 +8,8 @@ import type { CatalogReader, DialectSession } from '../dialect/dialect.ts';
 import { IdemError, isIdemError } from '../errors.ts';
 import type { MigrationFile } from '../files/migration-files.ts';
 import { createMigrationContext } from '../plan/migration-context.ts';
-import { loadAll, recordRun, type StepResult } from './apply-steps.ts';
+import { checkDownSteps, loadAll, recordRun, type StepResult } from './apply-steps.ts';
+import { refuseProblems } from './pending-check.ts';
 import { journalFor, runsOutsideTransaction } from './progress-journal.ts';
 import { CatalogState } from './catalog-state.ts';
 import type { DeclaredConstraint } from './classify.ts';
@@ -40,7 +41,11 @@ export async function planSteps(options: PlanStepsOptions): Promise<PlannedSteps
   const catalog = new SimulatedCatalog(new Map(snapshot.tables), snapshot.tableNamesFoldCase === true);
   const declared = new Map<string, DeclaredConstraint>();
   for (const row of options.applied) for (const [key, shape] of Object.entries(row.declared)) declared.set(key, shape);
-  const lookahead = direction === 'up' ? await recordRun(session, new CatalogState(frozenReader(snapshot, session.catalog)), modules) : undefined;
+  // The same check as `up` and `down` make before their first statement: a plan of a run that would be refused is refused.
+  const recordedCatalog = new CatalogState(frozenReader(snapshot, session.catalog));
+  const recorded = direction === 'up' ? await recordRun(session, recordedCatalog, modules) : undefined;
+  refuseProblems(recorded?.problems ?? await checkDownSteps(session, recordedCatalog, modules), 'plan');
+  const lookahead = recorded?.lookahead;
   const migrations: StepResult[] = [];
   const operations: PlannedOperation[] = [];
   // What interrupted runs completed, as `up` would read it (without creating the table).

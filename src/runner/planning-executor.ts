@@ -210,6 +210,10 @@ export class PlanningExecutor implements OperationExecutor {
     return summary;
   }
 
+  countPlaceholders(sql: string): number {
+    return this.#o.session.countPlaceholders(sql);
+  }
+
   log(message: string): void {
     this.#o.emit({ event: 'log', revision: this.#o.revision, message });
   }

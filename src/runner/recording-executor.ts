@@ -6,19 +6,45 @@
  */
 import { findColumn } from '../catalog/snapshot.ts';
 import type { DialectName } from '../dialect/dialect.ts';
-import type { OperationExecutor, OperationResult, TableSummary } from '../plan/migration-context.ts';
+import type { OperationRef } from '../errors.ts';
+import type { OperationExecutor, OperationResult, Problem, TableSummary } from '../plan/migration-context.ts';
 import type { Operation } from '../plan/operations.ts';
 import type { CatalogState } from './catalog-state.ts';
 import { indexByName } from '../catalog/find-by-shape.ts';
+import { callSite, type CallSite } from './call-site.ts';
+
+/** A call the context refused while recording, and where the migration made it. */
+export interface RefusedCall {
+  call: OperationRef;
+  problems: Problem[];
+  at?: CallSite;
+}
 
 export class RecordingExecutor implements OperationExecutor {
   readonly dialect: DialectName;
   readonly operations: Operation[] = [];
+  readonly refused: RefusedCall[] = [];
   readonly #catalog: CatalogState;
+  readonly #moduleUrl: string;
+  readonly #count: (sql: string) => number;
 
-  constructor(dialect: DialectName, catalog: CatalogState) {
+  /** `moduleUrl`: the migration's, to place refused calls; `countPlaceholders`: the engine's. */
+  constructor(dialect: DialectName, catalog: CatalogState, moduleUrl: string, countPlaceholders: (sql: string) => number) {
     this.dialect = dialect;
     this.#catalog = catalog;
+    this.#moduleUrl = moduleUrl;
+    this.#count = countPlaceholders;
+  }
+
+  countPlaceholders(sql: string): number {
+    return this.#count(sql);
+  }
+
+  /** Kept, and the recording goes on: every problem of the migration is reported at once. */
+  async refuse(call: OperationRef, problems: Problem[]): Promise<OperationResult> {
+    const at = callSite(this.#moduleUrl);
+    this.refused.push({ call, problems, ...(at ? { at } : {}) });
+    return { outcome: 'applied', detail: 'refused' };
   }
 
   async run(op: Operation): Promise<OperationResult> {

@@ -109,8 +109,9 @@ for (const engine of engines) {
         await p.write({ revision: 'k1', up: SCHEMA });
         await p.write({
           revision: 'k2', revises: 'k1',
-          up: `await m.createTable('audit', { id: { type: 'integer', primaryKey: true } });
-               await new Promise((r) => setTimeout(r, Number(process.env.IDEM_TEST_SLEEP_MS ?? 0)));
+          // Sleeps in the live run only, not while the run is checked before it starts (detail 'recorded').
+          up: `const audit = await m.createTable('audit', { id: { type: 'integer', primaryKey: true } });
+               if (audit.detail !== 'recorded') await new Promise((r) => setTimeout(r, Number(process.env.IDEM_TEST_SLEEP_MS ?? 0)));
                await m.sql("INSERT INTO settings (name, value) VALUES ('k2', 'done')");`,
         });
         // Killed once k2's first operation has run, seconds before k2 could finish.

@@ -150,6 +150,38 @@ for (const engine of engines) {
       ]);
     });
 
+    test(`${engine.name}: what \`idem up\` checks before its run is reported the same: every problem, each at its call`, async () => {
+      const p = await project();
+      const file = await p.write({
+        revision: 'chk1',
+        up: `await m.createTable('c', { id: { type: 'integer', primarykey: true, autoincrement: true }, name: { type: 'string', lenght: 50, notNull: true } });
+             await m.createTable('k', [{ name: 'id', type: 'integer' }]);
+             await m.addColumn('c', 'x', { type: 'integer', default: { sql: '1); DROP TABLE c; --' } });
+             await m.executeIf({ description: 'fill', sql: 'UPDATE c SET x = ? WHERE id = ?', params: [1], condition: 'SELECT COUNT(*) > ? FROM c' });`,
+        down: `await m.dropTable('c');`,
+      });
+      await p.write({ revision: 'r'.repeat(65), revises: 'chk1', up: table('long'), down: `await m.dropTable('long');` });
+      const r = await p.lint(['--json']);
+      assert.equal(r.code, EXIT.migrationFailed, show(r));
+      const at = async (needle: string) => p.lineOf(file, needle);
+      // Sorted as lint sorts: by file, line, column, then message.
+      assert.deepEqual(findings(r).filter((f) => f.rule === 'invalid-operation').map((f) => [f.file === file ? f.line : f.file, f.message, f.hint]), [
+        [await at("createTable('c'"), 'up: createTable c: column "id": unknown key "autoincrement"', 'did you mean `autoIncrement`?'],
+        [await at("createTable('c'"), 'up: createTable c: column "id": unknown key "primarykey"', 'did you mean `primaryKey`?'],
+        [await at("createTable('c'"), 'up: createTable c: column "name": unknown key "lenght"', 'did you mean `length`?'],
+        [await at("createTable('c'"), 'up: createTable c: column "name": unknown key "notNull"', 'did you mean `nullable: false`?'],
+        [await at("createTable('k'"), 'up: createTable k: declares its columns as a list; idem takes an object keyed by column name',
+          "write m.createTable(name, { id: { type: 'integer', primaryKey: true }, email: { type: 'string' } })"],
+        [await at("addColumn('c'"), 'up: addColumn c.x: column "x": default { sql: "1); DROP TABLE c; --" } holds a `;` (a statement separator)',
+          "give one expression: a literal, a function call or operators, e.g. { sql: 'CURRENT_TIMESTAMP' }, { sql: \"lower('X')\" }; put anything else in m.sql"],
+        [await at('executeIf'), 'up: executeIf fill: the condition has 1 placeholder(s) but 0 value(s) in conditionParams',
+          'pass one value in conditionParams for each ? of the condition, in order'],
+        [await at('executeIf'), 'up: executeIf fill: the sql has 2 placeholder(s) but 1 value(s) in params', 'pass one value in params for each ? of the sql, in order'],
+        ['migrations/0002_rrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrr.ts', 'its revision id is 65 characters long; the version table holds at most 64',
+          'give it a shorter revision id (`idem new` writes 12 characters) and update the `revises` that name it'],
+      ]);
+    });
+
     test(`${engine.name}: a clean set: no finding, exit 0, and no database was opened`, async () => {
       const p = await project();
       await p.write({

@@ -47,6 +47,7 @@ await m.executeIf({
   condition: \`SELECT COUNT(*) > 0 FROM users u CROSS JOIN groups g
         WHERE u.role = ? AND g.name = 'admin'
         AND NOT EXISTS (SELECT 1 FROM user_groups ug WHERE ug.user_id = u.id AND ug.group_id = g.id)\`,
+  conditionParams: ['admin'],
 });`;
 
 const API_KEY = `await m.addColumn('users', 'api_key', { type: 'string', length: 255, nullable: true, unique: true });`;

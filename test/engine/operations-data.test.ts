@@ -36,6 +36,7 @@ for (const engine of engines) {
                sql: 'UPDATE users SET is_admin = TRUE WHERE role = ? AND is_admin = FALSE',
                condition: 'SELECT COUNT(*) > 0 FROM users WHERE role = ? AND is_admin = FALSE',
                params: ['admin'],
+               conditionParams: ['admin'],
              });
              await m.executeIf({
                description: 'wipe nobody',

@@ -153,6 +153,7 @@ await m.executeIf({
   sql: "INSERT INTO settings (k, v) VALUES (?, 'light')",
   params: ['theme'],
   condition: 'SELECT COUNT(*) = 0 FROM settings WHERE k = ?',
+  conditionParams: ['theme'],
 });
 await m.createTable('audit', { id: { type: 'integer', primaryKey: true } });
 await m.executeIf({ description: 'first audit row', sql: 'INSERT INTO audit (id) VALUES (1)', condition: 'SELECT COUNT(*) = 0 FROM audit' });`,

@@ -335,6 +335,7 @@ function deleteRow({ model, p }: Gen): Step | null {
       sql: `DELETE FROM ${t.name} WHERE id = ?`,
       params: [id],
       condition: `SELECT COUNT(*) > 0 FROM ${t.name} WHERE id = ?`,
+      conditionParams: [id],
     }],
   };
 }

@@ -13,7 +13,6 @@ import { pathToFileURL } from 'node:url';
 import type { CatalogTable } from '../../src/catalog/snapshot.ts';
 import { SqliteTypeMapper } from '../../src/dialect/sqlite/sqlite-types.ts';
 import { sqliteConventions } from '../../src/dialect/sqlite/sqlite-conventions.ts';
-import { IdemError } from '../../src/errors.ts';
 import { loadMigration } from '../../src/files/migration-loader.ts';
 import { dryRun, type DryRunResult } from '../../src/runner/lint-executor.ts';
 
@@ -104,25 +103,29 @@ describe('lint: dry run', () => {
     assert.deepEqual(up.calls.map((c) => c.op.kind === 'executeIf' && [c.op.description, c.op.condition]), [['purge', ''], ['none at all', '']]);
   });
 
-  test('an operation idem up would refuse fails the run at its call site', async () => {
+  test('a call idem up would refuse is kept with its call site, and the run goes on to the next', async () => {
     const { up } = await dry([
       ...HEADER,
       'export async function up(m) {',
       "  await m.createTable('t', {",
       "    id: { type: 'integer', length: 5 },",
       '  });',
+      "  await m.addColumn('t', 'n', { type: 'string', lenght: 5 });",
       '}',
     ]);
-    assert.ok(up.failure?.error instanceof IdemError);
-    assert.equal(up.failure.error.code, 'OPERATION_INVALID');
-    assert.deepEqual(up.failure.at, { line: 5, column: 11 });
+    assert.equal(up.failure, undefined);
+    assert.deepEqual(up.refused.map((r) => [r.call.kind, r.at, r.problems.map((p) => p.message)]), [
+      ['createTable', { line: 5, column: 11 }, ['column "id": length is only valid for string and binary columns, not integer']],
+      ['addColumn', { line: 8, column: 11 }, ['column "n": unknown key "lenght"']],
+    ]);
+    assert.equal(up.refused[1]!.problems[0]!.hint, 'did you mean `length`?');
   });
 
   test('a note that is not text is refused like any invalid option', async () => {
     const { up } = await dry([...HEADER, "export async function up(m) { await m.dropColumn('t', 'c', { note: 42 }); }"]);
-    assert.ok(up.failure?.error instanceof IdemError);
-    assert.equal(up.failure.error.code, 'OPERATION_INVALID');
-    assert.match(up.failure.error.message, /dropColumn t\.c has a note that is not text/);
+    assert.deepEqual(up.refused.map((r) => [r.call.kind, r.call.target, r.problems.map((p) => p.message)]), [
+      ['dropColumn', 't.c', ['options: note is number 42, not a string']],
+    ]);
   });
 
   test('a run that waits on something other than m is given up after the time limit', async () => {

@@ -24,6 +24,7 @@ export async function up(m: MigrationContext): Promise<void> {
     sql: 'INSERT INTO groups (name) VALUES (?)',
     params: ['admin'],
     condition: 'SELECT COUNT(*) = 0 FROM groups WHERE name = ?',
+    conditionParams: ['admin'],
   });
 }
 

@@ -18,6 +18,7 @@ export async function up(m: MigrationContext): Promise<void> {
     sql: `INSERT INTO user_groups (user_id, group_id) SELECT u.id, g.id ${MISSING_LINKS}`,
     condition: `SELECT COUNT(*) > 0 ${MISSING_LINKS}`,
     params: ['admin', 'admin'],
+    conditionParams: ['admin', 'admin'],
   });
   await m.summary('user_groups');
 }
@@ -28,5 +29,6 @@ export async function down(m: MigrationContext): Promise<void> {
     sql: `DELETE FROM user_groups WHERE group_id IN (SELECT id FROM groups WHERE name = ?)`,
     condition: `SELECT COUNT(*) > 0 FROM user_groups WHERE group_id IN (SELECT id FROM groups WHERE name = ?)`,
     params: ['admin'],
+    conditionParams: ['admin'],
   });
 }

@@ -19,6 +19,7 @@ import { MysqlRunLock, MysqlTransactions } from './mysql-lock.ts';
 import { quoteMysqlIdentifier } from './mysql-quote.ts';
 import { MysqlTypeMapper } from './mysql-types.ts';
 import { mysqlConventions } from './mysql-conventions.ts';
+import { countMysqlPlaceholders } from './mysql-placeholders.ts';
 
 export interface MysqlSession extends DialectSession {
   readonly driver: MysqlDriver;
@@ -89,6 +90,7 @@ export async function openMysqlSession(
     transactions,
     quoteIdentifier: quoteMysqlIdentifier,
     bindPlaceholders: (sql) => sql, // `?` is mysql2's placeholder too
+    countPlaceholders: countMysqlPlaceholders,
     isAlreadyExistsError: isMysqlAlreadyExistsError,
     missingObject: mysqlMissingObject,
     ...(galera ? { isRaceError: isGaleraRaceError, retryRead } : {}),

@@ -6,8 +6,10 @@
  *
  * jsonb has operators spelt with `?`: `?|` and `?&` are left alone (a
  * placeholder is never directly followed by `|` or `&`). The bare key-exists
- * operator `?` cannot be told from a placeholder; write `doc ?| array[?]` (does
- * any of these keys exist) instead: https://www.postgresql.org/docs/current/functions-json.html#FUNCTIONS-JSONB-OP-TABLE
+ * operator `?` and the jsonpath operator `@?` cannot be told from a
+ * placeholder, so they are written with the `?` doubled: `doc ?? 'key'` is
+ * sent as `doc ? 'key'`, `doc @?? '$.a'` as `doc @? '$.a'`, and `doc ?? ?`
+ * as `doc ? $1`. https://www.postgresql.org/docs/current/functions-json.html#FUNCTIONS-JSONB-OP-TABLE
  */
 import { IdemError } from '../../errors.ts';
 import { lexPostgres, type PgToken } from './postgres-lexer.ts';
@@ -15,6 +17,18 @@ import { lexPostgres, type PgToken } from './postgres-lexer.ts';
 export function bindPostgresPlaceholders(sql: string): string {
   if (!sql.includes('?')) return sql;
   let n = 0;
+  return placeholderPass(sql, () => `$${++n}`);
+}
+
+/** How many values `sql` binds: the `$n` bindPostgresPlaceholders writes. */
+export function countPostgresPlaceholders(sql: string): number {
+  let n = 0;
+  if (sql.includes('?')) placeholderPass(sql, () => { n++; return ''; });
+  return n;
+}
+
+/** The text with each placeholder `?` replaced by `placeholder()`, the operators kept and `??` written as `?`. */
+function placeholderPass(sql: string, placeholder: () => string): string {
   let out = '';
   for (const token of lexPostgres(sql)) {
     if (token.kind !== 'op' || !token.text.includes('?')) {
@@ -24,11 +38,15 @@ export function bindPostgresPlaceholders(sql: string): string {
     const text = token.text;
     for (let i = 0; i < text.length; i++) {
       const ch = text[i]!;
-      if (ch === '?' && (text[i + 1] === '|' || text[i + 1] === '&')) {
-        out += ch + text[i + 1]!;
+      const next = text[i + 1];
+      if (ch === '?' && (next === '|' || next === '&')) {
+        out += ch + next;
+        i++;
+      } else if (ch === '?' && next === '?') {
+        out += '?';
         i++;
       } else if (ch === '?') {
-        out += `$${++n}`;
+        out += placeholder();
       } else {
         out += ch;
       }

@@ -22,7 +22,7 @@ import { PostgresCatalogReader } from './postgres-catalog.ts';
 import { PostgresDdlCompiler } from './postgres-ddl.ts';
 import { PostgresDriver } from './postgres-driver.ts';
 import { PostgresRunLock, PostgresTransactions } from './postgres-lock.ts';
-import { bindPostgresPlaceholders } from './postgres-placeholders.ts';
+import { bindPostgresPlaceholders, countPostgresPlaceholders } from './postgres-placeholders.ts';
 import { chooseLockScope, parsePoolerParameter, type LockScope, type PoolerParameter } from './postgres-pooler.ts';
 import { POSTGRES_MAX_IDENTIFIER_BYTES, quotePostgresIdentifier } from './postgres-quote.ts';
 import { PostgresTransactionLock } from './postgres-transaction-lock.ts';
@@ -83,6 +83,7 @@ export async function openPostgresSession(target: { url: string }, idemTables: r
     transactions: new PostgresTransactions(driver, lock),
     quoteIdentifier: quotePostgresIdentifier,
     bindPlaceholders: bindPostgresPlaceholders,
+    countPlaceholders: countPostgresPlaceholders,
     isAlreadyExistsError: isPostgresAlreadyExists,
     missingObject: postgresMissingObject,
     // The session lock is held from the first migration to the last: no other runner writes in between.

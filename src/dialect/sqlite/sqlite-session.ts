@@ -11,6 +11,7 @@ import { SqliteRunLock, SqliteTransactions } from './sqlite-lock.ts';
 import { quoteSqliteIdentifier } from './sqlite-quote.ts';
 import { SqliteTypeMapper } from './sqlite-types.ts';
 import { sqliteConventions } from './sqlite-conventions.ts';
+import { countSqlitePlaceholders } from './sqlite-placeholders.ts';
 
 /** Statements wait this long on another connection's lock before failing. */
 const BUSY_TIMEOUT_MS = 5_000;
@@ -48,6 +49,7 @@ export async function openSqliteSession(path: string, idemTables: readonly strin
     transactions: new SqliteTransactions(driver, lock),
     quoteIdentifier: quoteSqliteIdentifier,
     bindPlaceholders: (sql) => sql, // SQLite's own placeholder is `?`
+    countPlaceholders: countSqlitePlaceholders,
     isAlreadyExistsError: (error) => /already exists|duplicate column name/i.test(String((error as Error)?.message ?? '')),
     missingObject: sqliteMissingObject,
     async changedByOthers() {
