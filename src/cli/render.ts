@@ -8,10 +8,13 @@
  * text, a file or table name, a database's message may hold ESC or another
  * control character, which a terminal would obey (colours, a cleared screen,
  * a line overwritten by `\r`). Each is shown as `\x1b`; JSON escapes them
- * itself.
+ * itself. And every line, human or JSON, has any URL in it masked
+ * (src/secrets.ts), whatever text carries it: a config module's error, a
+ * driver's message, a URL spelled with unencoded characters.
  */
 import { describeCause, type IdemError } from '../errors.ts';
 import type { IdemEvent } from '../runner/events.ts';
+import { mayHoldSecret, maskUrlsIn } from '../secrets.ts';
 import { writeStderr, writeStdout } from './stdout-batch.ts';
 
 export interface Output {
@@ -31,18 +34,19 @@ export interface OutputOptions {
 
 export function createOutput(options: OutputOptions): Output {
   if (options.json) {
-    const out = options.stdout ?? writeStdout;
+    const stdout = options.stdout ?? writeStdout;
+    const out = (value: unknown) => stdout(`${jsonLine(value)}\n`);
     return {
-      event: (e) => out(`${JSON.stringify(e.event === 'op' ? withDetail(e) : e)}\n`),
-      error: (e) => out(`${JSON.stringify(errorEvent(e))}\n`),
+      event: (e) => out(e.event === 'op' ? withDetail(e) : e),
+      error: (e) => out(errorEvent(e)),
       line: () => {},
-      record: (r) => out(`${JSON.stringify(r)}\n`),
+      record: (r) => out(r),
     };
   }
   const stdout = options.stdout ?? writeStdout;
   const stderr = options.stderr ?? writeStderr;
-  const out = (text: string) => stdout(escapeControls(text));
-  const err = (text: string) => stderr(escapeControls(text));
+  const out = (text: string) => stdout(forTerminal(text));
+  const err = (text: string) => stderr(forTerminal(text));
   return {
     event(e) {
       const text = humanEvent(e, options.quiet);
@@ -134,12 +138,23 @@ function show(value: unknown): string {
   return one(String(value));
 }
 
+/** One JSON line, every string in it with its URLs masked: serialized twice only when the first look finds a URL. */
+function jsonLine(value: unknown): string {
+  const line = JSON.stringify(value);
+  return mayHoldSecret(line) ? JSON.stringify(value, (_key, v: unknown) => (typeof v === 'string' ? maskUrlsIn(v) : v)) : line;
+}
+
+/** Human text as it may reach a terminal: URLs masked, control characters escaped. */
+export function forTerminal(text: string): string {
+  return escapeControls(maskUrlsIn(text));
+}
+
 /** Every C0 control but the line feed idem writes itself, DEL, and the C1 controls (U+009B is CSI on some terminals). */
 const CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/;
 const CONTROLS = new RegExp(CONTROL.source, 'g');
 
 /** Control characters as `\xNN`, so the terminal shows them instead of obeying them. */
-export function escapeControls(text: string): string {
+function escapeControls(text: string): string {
   if (!CONTROL.test(text)) return text;
   return text.replace(CONTROLS, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
@@ -156,7 +171,7 @@ export function humanError(e: IdemError): string {
   const cause = describeCause(e.cause);
   // The database's own words, unless the message already quotes them.
   const causeText = e.cause instanceof Error ? e.cause.message : cause;
-  if (cause && !(causeText && e.message.includes(causeText))) lines.push(`  cause: ${cause}`);
+  if (cause && !(causeText && e.message.includes(maskUrlsIn(causeText)))) lines.push(`  cause: ${cause}`);
   if (e.hint) lines.push(`  hint:  ${e.hint}`);
   if (e.code === 'INTERNAL') lines.push('  this is a bug in idem: please report it with the command you ran and this output');
   return lines.join('\n');
