@@ -179,6 +179,7 @@ export function unencodedInPassword(url: string): string[] {
 
 /** What to tell someone whose URL holds these unencoded characters. */
 export function encodingAdvice(characters: readonly string[]): string {
-  const codes = characters.map((c) => `${c} as ${encodeURIComponent(c)}`).join(', ');
-  return `percent-encode the user name and password in the URL (${codes}, and % itself as %25; in code: encodeURIComponent(password))`;
+  const codes = characters.map((c) => `${c === ' ' ? 'a space' : c} as ${encodeURIComponent(c)}`).join(', ');
+  const percent = characters.includes('%') ? '' : ', and % itself as %25';
+  return `percent-encode the user name and password in the URL (${codes}${percent}; in code: encodeURIComponent(password))`;
 }

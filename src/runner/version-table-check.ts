@@ -75,11 +75,12 @@ function incompleteRow(table: string, revision: string): IdemError {
   });
 }
 
-/** A read failed on a table that lacks some of idem's columns: which, and the fix. */
+/** A read failed on a table that lacks a few of idem's columns: which, and the fix; undefined when it is not idem's table at all. */
 export function missingColumns(table: string, present: readonly string[], sql: string, cause: unknown): IdemError | undefined {
   const have = new Set(present.map((c) => c.toLowerCase()));
   const missing = VERSION_COLUMNS.filter((c) => !have.has(c));
-  if (missing.length === 0 || missing.length === VERSION_COLUMNS.length) return undefined;
+  // Most of idem's columns there and a few gone is idem's table damaged; most gone, another tool's table that shares the name.
+  if (missing.length === 0 || missing.length > VERSION_COLUMNS.length / 2) return undefined;
   return new IdemError('VERSION_TABLE_INVALID', `${table} is damaged: it has no column ${missing.join(', ')}; idem will not read the revisions from what is left`, {
     sql, cause,
     data: { problem: 'missing-column', columns: missing },
