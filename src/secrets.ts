@@ -17,7 +17,8 @@ const HOST = String.raw`(?:\[[0-9A-Fa-f:.]*\]|[A-Za-z0-9._~%-]*)(?::\d*)?`;
 const HOSTS = `${HOST}(?:,${HOST})*`;
 /** What may follow the host in a URL, and in a sentence around one. */
 const AFTER_HOST_IN_URL = new RegExp(`^${HOSTS}(?=[/?#]|$)`);
-const AFTER_HOST_IN_TEXT = new RegExp(`^${HOSTS}(?=[/?#\\s"'<>)\\],;]|$)`);
+// In a sentence an empty host counts only before a path: MySQL's `'user'@'%'` in a message is no URL's end.
+const AFTER_HOST_IN_TEXT = new RegExp(`^(?:(?=[A-Za-z0-9._~%[-])${HOSTS}(?=[/?#\\s"'<>)\\],;]|$)|(?=/))`);
 const WHOLE_HOSTS = new RegExp(`^${HOSTS}$`);
 
 const SCHEME = /[A-Za-z][A-Za-z0-9+.-]*:\/\//g;

@@ -50,6 +50,10 @@ test('maskUrlsIn: every URL in a sentence, nothing else', () => {
   assert.equal(maskUrlsIn('write it as postgres://user:<password>@host/db'), 'write it as postgres://user:<password>@host/db', 'a placeholder is kept');
   assert.equal(maskUrlsIn('connect to host?password=s3cret now'), 'connect to host?password=*** now');
   assert.equal(maskUrlsIn('line one\npostgres://u:p@ss@h/db\nline three'), 'line one\npostgres://u:***@h/db\nline three');
+  assert.equal(maskUrlsIn("on mysql://u@127.0.0.1:3306/: Access denied for user 'u'@'%' to database 'd'"),
+    "on mysql://u@127.0.0.1:3306/: Access denied for user 'u'@'%' to database 'd'", "MySQL's 'user'@'host' ends no URL");
+  assert.equal(maskUrlsIn("on mysql://u:pw1@127.0.0.1:3306/: Access denied for user 'u'@'%'"),
+    "on mysql://u:***@127.0.0.1:3306/: Access denied for user 'u'@'%'");
   const plain = 'applied createTable users';
   assert.equal(maskUrlsIn(plain), plain);
 });
