@@ -9,6 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { IdemError } from '../errors.ts';
+import { maskUrlsIn } from '../secrets.ts';
 import type { EventSink } from '../runner/events.ts';
 
 export interface IdemOptions {
@@ -113,7 +114,8 @@ async function readConfigFile(cwd: string): Promise<ConfigFile | undefined> {
       value = module.default;
     }
   } catch (error) {
-    throw new IdemError('CONFIG', `cannot load the config file ${name}: ${(error as Error).message}`, {
+    // Its text may quote the URL it was about to export: shown masked, as every URL is.
+    throw new IdemError('CONFIG', `cannot load the config file ${name}: ${maskUrlsIn(String((error as Error)?.message ?? error))}`, {
       cause: error, hint: `fix ${name} (it must ${name.endsWith('.json') ? 'be valid JSON' : 'export default { url, dir }'}), or remove it`,
     });
   }

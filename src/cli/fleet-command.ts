@@ -55,5 +55,6 @@ function report<R>(outcome: TargetOutcome<R>, out: Output, json: boolean, descri
     return;
   }
   const [first = '', ...rest] = humanError(outcome.error).split('\n');
-  out.line([`FAILED  ${outcome.db}  ${first.replace(/^error: /, '')}`, ...rest.map((l) => `      ${l}`)].join('\n'));
+  out.line(`FAILED  ${outcome.db}  ${first.replace(/^error: /, '')}`);
+  for (const l of rest) out.line(`      ${l}`);
 }

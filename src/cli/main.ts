@@ -8,7 +8,7 @@ import type { IdemOptions } from '../api/config.ts';
 import type { Project } from '../api/project.ts';
 import { IdemError, isIdemError } from '../errors.ts';
 import { EXIT, exitCodeFor } from './exit-codes.ts';
-import { createOutput, type Output } from './render.ts';
+import { createOutput, forTerminal, type Output } from './render.ts';
 import { limitYoungGeneration } from './heap-tuning.ts';
 import { writeStderr } from './stdout-batch.ts';
 
@@ -41,7 +41,8 @@ function buildProgram(run: (action: (flags: GlobalFlags, out: Output) => Promise
     .option('--wait <seconds>', 'keep retrying this long while the database cannot be reached (it may still be starting)')
     .showHelpAfterError()
     // Under --json a usage mistake is reported as an error event (see main), not as commander's text.
-    .configureOutput(json ? { writeErr: () => {}, outputError: () => {} } : {})
+    // As typed, commander echoes what it did not understand: masked and escaped as every human line is (render.ts).
+    .configureOutput(json ? { writeErr: () => {}, outputError: () => {} } : { writeErr: (text) => process.stderr.write(forTerminal(text)) })
     .exitOverride();
 
   program.command('new')

@@ -3,15 +3,24 @@
  * per migration and per run; or, under --json, every event as one JSON
  * object per line. Events go to stdout; errors and warnings to stderr in
  * human mode (so `idem status` output stays pipeable).
+ *
+ * Human output is escaped here and nowhere else: a description, an `m.log`
+ * text, a file or table name, a database's message may hold ESC or another
+ * control character, which a terminal would obey (colours, a cleared screen,
+ * a line overwritten by `\r`). Each is shown as `\x1b`; JSON escapes them
+ * itself. And every line, human or JSON, has any URL in it masked
+ * (src/secrets.ts), whatever text carries it: a config module's error, a
+ * driver's message, a URL spelled with unencoded characters.
  */
 import { describeCause, type IdemError } from '../errors.ts';
 import type { IdemEvent } from '../runner/events.ts';
+import { mayHoldSecret, maskUrlsIn } from '../secrets.ts';
 import { writeStderr, writeStdout } from './stdout-batch.ts';
 
 export interface Output {
   event(event: IdemEvent): void;
   error(error: IdemError): void;
-  /** A free-form line for listings (status, history); JSON mode passes structured records instead. */
+  /** A free-form line for listings (status, history), one line each; JSON mode passes structured records instead. */
   line(text: string): void;
   record(record: Record<string, unknown>): void;
 }
@@ -24,16 +33,20 @@ export interface OutputOptions {
 }
 
 export function createOutput(options: OutputOptions): Output {
-  const out = options.stdout ?? writeStdout;
-  const err = options.stderr ?? writeStderr;
   if (options.json) {
+    const stdout = options.stdout ?? writeStdout;
+    const out = (value: unknown) => stdout(`${jsonLine(value)}\n`);
     return {
-      event: (e) => out(`${JSON.stringify(e.event === 'op' ? withDetail(e) : e)}\n`),
-      error: (e) => out(`${JSON.stringify(errorEvent(e))}\n`),
+      event: (e) => out(e.event === 'op' ? withDetail(e) : e),
+      error: (e) => out(errorEvent(e)),
       line: () => {},
-      record: (r) => out(`${JSON.stringify(r)}\n`),
+      record: (r) => out(r),
     };
   }
+  const stdout = options.stdout ?? writeStdout;
+  const stderr = options.stderr ?? writeStderr;
+  const out = (text: string) => stdout(forTerminal(text));
+  const err = (text: string) => stderr(forTerminal(text));
   return {
     event(e) {
       const text = humanEvent(e, options.quiet);
@@ -41,7 +54,8 @@ export function createOutput(options: OutputOptions): Output {
       (e.event === 'warning' ? err : out)(`${text}\n`);
     },
     error: (e) => err(`${humanError(e)}\n`),
-    line: (t) => out(`${t}\n`),
+    // One line each: a line feed inside (a description in a listing) is shown, not obeyed.
+    line: (t) => out(`${one(t)}\n`),
     record: () => {},
   };
 }
@@ -70,26 +84,26 @@ const OUTCOME_WIDTH = 8;
 function humanEvent(e: IdemEvent, quiet: boolean): string | null {
   switch (e.event) {
     case 'begin':
-      if (e.planned) return quiet ? null : `${e.direction === 'up' ? '>' : '<'} ${e.revision} ${e.direction} (plan): ${e.description} (${e.file})`;
-      return quiet ? null : `${e.direction === 'up' ? '>' : '<'} ${e.revision} ${e.direction}${e.reapply ? ' (reapply)' : ''}: ${e.description} (${e.file})${e.transaction ? '' : ' [no transaction: a failure leaves what ran; re-run converges]'}`;
+      if (e.planned) return quiet ? null : `${e.direction === 'up' ? '>' : '<'} ${e.revision} ${e.direction} (plan): ${one(e.description)} (${one(e.file)})`;
+      return quiet ? null : `${e.direction === 'up' ? '>' : '<'} ${e.revision} ${e.direction}${e.reapply ? ' (reapply)' : ''}: ${one(e.description)} (${one(e.file)})${e.transaction ? '' : ' [no transaction: a failure leaves what ran; re-run converges]'}`;
     case 'op': {
       if (quiet && e.outcome !== 'drift') return null;
       const mark = e.planned ? PLANNED[e.outcome] : e.outcome;
-      const line = `  ${mark.padEnd(e.planned ? PLANNED_WIDTH : OUTCOME_WIDTH)} ${e.op} ${e.target}${e.detail ? `  (${e.detail})` : ''}`;
+      const line = `  ${mark.padEnd(e.planned ? PLANNED_WIDTH : OUTCOME_WIDTH)} ${e.op} ${one(e.target)}${e.detail ? `  (${one(e.detail)})` : ''}`;
       if (e.outcome !== 'drift' || !e.differences?.length) return line;
-      return [line, ...e.differences.map((d) => `${e.planned ? '   ' : ''}             ${d.object} ${d.field}: database has ${show(d.actual)}, migration declares ${show(d.declared)}`)].join('\n');
+      return [line, ...e.differences.map((d) => `${e.planned ? '   ' : ''}             ${one(d.object)} ${d.field}: database has ${show(d.actual)}, migration declares ${show(d.declared)}`)].join('\n');
     }
     case 'migration':
       if (e.planned) return quiet ? null : `  ${e.revision} ${e.direction} (plan): ${plannedCounts(e)}`;
       return quiet ? null : `  ${e.revision} ${e.direction}${e.reapply ? ' (reapply)' : ''}: ${counts(e)} in ${e.ms} ms`;
     case 'summary':
-      return quiet ? null : `  summary  ${e.table}: ${e.exists ? `${e.columns.length} columns (${e.columns.map((c) => c.name).join(', ')}), ${e.indexes.length} indexes, ${e.rows} rows` : 'does not exist'}`;
+      return quiet ? null : `  summary  ${one(e.table)}: ${e.exists ? `${e.columns.length} columns (${e.columns.map((c) => one(c.name)).join(', ')}), ${e.indexes.length} indexes, ${e.rows} rows` : 'does not exist'}`;
     case 'log':
-      return quiet ? null : `  log      ${e.message}`;
+      return quiet ? null : `  log      ${one(e.message)}`;
     case 'warning':
       return `warning: ${e.message}${e.hint ? `\n  hint: ${e.hint}` : ''}`;
     case 'stamp':
-      return quiet ? null : `${e.action === 'recorded' ? 'stamped' : 'unstamped'} ${e.revision}: ${e.description}`;
+      return quiet ? null : `${e.action === 'recorded' ? 'stamped' : 'unstamped'} ${e.revision}: ${one(e.description)}`;
     case 'done':
       if (quiet) return null;
       if (e.planned) {
@@ -120,9 +134,35 @@ function counts(c: { applied: number; skipped: number; drift: number }): string 
 }
 
 function show(value: unknown): string {
-  if (Array.isArray(value)) return `(${value.join(', ')})`;
+  if (Array.isArray(value)) return `(${value.map((v) => one(String(v))).join(', ')})`;
   if (value === null || value === undefined) return 'none';
-  return String(value);
+  return one(String(value));
+}
+
+/** One JSON line, every string in it with its URLs masked: serialized twice only when the first look finds a URL. */
+function jsonLine(value: unknown): string {
+  const line = JSON.stringify(value);
+  return mayHoldSecret(line) ? JSON.stringify(value, (_key, v: unknown) => (typeof v === 'string' ? maskUrlsIn(v) : v)) : line;
+}
+
+/** Human text as it may reach a terminal: URLs masked, control characters escaped. */
+export function forTerminal(text: string): string {
+  return escapeControls(maskUrlsIn(text));
+}
+
+/** Every C0 control but the line feed idem writes itself, DEL, and the C1 controls (U+009B is CSI on some terminals). */
+const CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/;
+const CONTROLS = new RegExp(CONTROL.source, 'g');
+
+/** Control characters as `\xNN`, so the terminal shows them instead of obeying them. */
+function escapeControls(text: string): string {
+  if (!CONTROL.test(text)) return text;
+  return text.replace(CONTROLS, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
+/** A value shown inside one line (a description, a name, a logged text): its own line feeds escaped too. */
+function one(text: string): string {
+  return text.includes('\n') ? text.replaceAll('\n', '\\n') : text;
 }
 
 export function humanError(e: IdemError): string {
@@ -132,7 +172,7 @@ export function humanError(e: IdemError): string {
   const cause = describeCause(e.cause);
   // The database's own words, unless the message already quotes them.
   const causeText = e.cause instanceof Error ? e.cause.message : cause;
-  if (cause && !(causeText && e.message.includes(causeText))) lines.push(`  cause: ${cause}`);
+  if (cause && !(causeText && e.message.includes(maskUrlsIn(causeText)))) lines.push(`  cause: ${cause}`);
   if (e.hint) lines.push(`  hint:  ${e.hint}`);
   if (e.code === 'INTERNAL') lines.push('  this is a bug in idem: please report it with the command you ran and this output');
   return lines.join('\n');

@@ -1,11 +1,14 @@
 /**
  * Connection URLs: `sqlite:<path>`, `sqlite::memory:`, `postgres://…`,
  * `mysql://…`, `mariadb://…`. Parsing never echoes a password: every message
- * and every event shows the URL through `maskUrl`.
+ * and every event shows the URL through `maskUrl` (src/secrets.ts).
  */
 import { isAbsolute, resolve } from 'node:path';
 import { IdemError } from '../errors.ts';
+import { encodingAdvice, maskUrl, unencodedInPassword } from '../secrets.ts';
 import type { DialectName } from './dialect.ts';
+
+export { maskUrl };
 
 export type ConnectionTarget =
   | { dialect: 'sqlite'; path: string; url: string }
@@ -35,22 +38,20 @@ export function parseConnectionUrl(url: string, cwd: string = process.cwd()): Co
 }
 
 function serverTarget(url: string, dialect: 'postgres' | 'mysql', variant: 'postgres' | 'mysql' | 'mariadb'): ConnectionTarget {
+  // Before any parser reads it: an unencoded `#` would send the connection to a host that is half the password.
+  const unencoded = unencodedInPassword(url);
+  if (unencoded.length > 0) {
+    throw new IdemError('URL_INVALID', `the password in the database URL ${maskUrl(url)} holds ${unencoded.map((c) => `"${c}"`).join(', ')} unencoded, `
+      + 'so the URL does not read as written (the host would be a piece of the password)', { hint: encodingAdvice(unencoded) });
+  }
   try {
     new URL(url);
   } catch {
     throw new IdemError('URL_INVALID', `the database URL ${maskUrl(url)} is not a valid URL`, {
-      hint: `write it as ${variant}://user:password@host:port/database (percent-encode special characters in the password)`,
+      hint: `write it as ${variant}://user:<password>@host:port/database (${encodingAdvice(['@', '#', '/', '?', ' '])})`,
     });
   }
   return { dialect, url, variant };
-}
-
-/** The URL with its password replaced by `***`, safe for any output. */
-export function maskUrl(url: string): string {
-  // The userinfo ends at the LAST `@` before the path, as URL parsers read it:
-  // a password may itself contain `@` (postgres://u:p@ss@host/db).
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*:)([^/?#]*)@/i, '$1***@')
-    .replace(/([?&](?:password|pass|pwd)=)[^&#]*/gi, '$1***');
 }
 
 export function dialectOf(target: ConnectionTarget): DialectName {

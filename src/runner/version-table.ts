@@ -9,6 +9,7 @@ import { IdemError, isIdemError } from '../errors.ts';
 import type { DeclaredConstraint } from './classify.ts';
 import type { OutcomeCounts } from './events.ts';
 import { queryOwnTable } from './own-reads.ts';
+import { checkVersionRows, missingColumns, VERSION_COLUMNS, VERSION_ROW_PROBE, type ProbedRow } from './version-table-check.ts';
 
 export const VERSION_TABLE = 'idem_version';
 
@@ -89,23 +90,45 @@ export class VersionTable {
 
   /**
    * These columns of every row, oldest first; none where the table does not
-   * exist (nothing applied yet). A table whose columns are not this idem's
-   * says so (VERSION_TABLE_INVALID).
+   * exist (nothing applied yet). Every read goes through here and through
+   * checkVersionRows, which refuses a damaged table (a revision twice, an
+   * empty one, a column dropped or NULL) over the rows this query fetched:
+   * the probe column costs no query of its own. A table whose columns are not
+   * this idem's says so (VERSION_TABLE_INVALID).
    */
   async #readAll<T extends Record<string, unknown>>(columns: string): Promise<T[]> {
     if (!(await this.exists())) return [];
-    const sql = `SELECT ${columns} FROM ${this.#session.quoteIdentifier(VERSION_TABLE)} ORDER BY seq`;
+    const table = this.#session.quoteIdentifier(VERSION_TABLE);
+    const sql = `SELECT ${columns}, seq, ${VERSION_ROW_PROBE} FROM ${table} ORDER BY seq`;
+    let rows: Array<T & ProbedRow>;
     try {
-      return await queryOwnTable<T>(this.#session, sql);
+      rows = await queryOwnTable<T & ProbedRow>(this.#session, sql);
     } catch (error) {
       // A lost connection, or a read a cluster aborted more often than it is retried, says so itself.
       if (isIdemError(error) || this.#session.isRaceError?.(error)) throw error;
-      // The table exists but is not ours as this idem writes it: another tool's, or an older build's.
-      throw new IdemError('VERSION_TABLE_INVALID', `the table ${VERSION_TABLE} exists but is not the version table this idem keeps`, {
-        sql, cause: error,
-        hint: `if another tool owns ${VERSION_TABLE}, point idem at another database or schema; if it is idem's from an older build, `
-          + `rename it away (its revisions are then adopted: \`idem up\` re-checks every operation and skips what holds)`,
-      });
+      // Some of idem's columns gone (dropped by hand) is damage to name; none of them, another tool's table.
+      throw missingColumns(VERSION_TABLE, await this.#columnNames(), sql, error)
+        ?? new IdemError('VERSION_TABLE_INVALID', `the table ${VERSION_TABLE} exists but is not the version table this idem keeps`, {
+          sql, cause: error,
+          hint: `if another tool owns ${VERSION_TABLE}, point idem at another database or schema; if it is idem's from an older build, `
+            + `rename it away (its revisions are then adopted: \`idem up\` re-checks every operation and skips what holds)`,
+        });
+    }
+    checkVersionRows(VERSION_TABLE, rows);
+    return rows;
+  }
+
+  /**
+   * The version table's columns, after a failed read: the names of one row
+   * (the catalog readers leave idem's own tables out); none when the table is
+   * empty or this read fails too.
+   */
+  async #columnNames(): Promise<string[]> {
+    try {
+      const [row] = await queryOwnTable(this.#session, `SELECT * FROM ${this.#session.quoteIdentifier(VERSION_TABLE)} LIMIT 1`);
+      return row === undefined ? [] : Object.keys(row);
+    } catch {
+      return [];
     }
   }
 
@@ -199,7 +222,7 @@ export class VersionTable {
 type SendStatement = (sql: string, params: unknown[]) => Promise<ExecResult>;
 
 /** A version row's columns, `seq` aside, in the order rowValues() gives their values; `revision` first. */
-const ROW_COLUMNS = ['revision', 'description', 'checksum', 'applied_at', 'duration_ms', 'applied', 'skipped', 'drift', 'operations'] as const;
+const ROW_COLUMNS = VERSION_COLUMNS.filter((column) => column !== 'seq');
 
 function rowValues(entry: Omit<AppliedRevision, 'appliedAt'> & { appliedAt?: string }, at = new Date().toISOString()): unknown[] {
   return [

@@ -70,6 +70,8 @@ interface Case {
   fix?: MigrationSource;
   /** Extra assertions after the run (success cases: what was created). */
   check?: (p: TestProject, c: Ctx, before: string) => Promise<void>;
+  /** `idem doctor` reports a FAIL finding (its fix as the hint), not an error event. */
+  report?: 'doctor';
 }
 
 /** Per-case resources the setup opens and the teardown closes. */
@@ -619,6 +621,56 @@ await m.createIndex(${JSON.stringify(ODD_TABLE)}, [${JSON.stringify(ODD_COLUMN)}
   },
 ];
 
+/**
+ * A version table someone damaged: each kind, read by every command that
+ * reads it. A revision recorded twice needs the table rebuilt without its
+ * primary key (as a copy made by hand would be); a column dropped is one
+ * `up` with nothing to do does not select.
+ */
+const VERSION_DAMAGE: Array<{ name: string; damage: (p: TestProject) => Promise<void>; message: RegExp; hint: RegExp }> = [
+  {
+    name: 'a revision recorded twice (the table rebuilt without its primary key)',
+    damage: async (p) => {
+      await p.exec('CREATE TABLE idem_version_copy AS SELECT * FROM idem_version');
+      await p.exec('DROP TABLE idem_version');
+      await p.exec('ALTER TABLE idem_version_copy RENAME TO idem_version');
+      await p.exec(`INSERT INTO idem_version (revision, description, checksum, applied_at, duration_ms, applied, skipped, drift, operations, seq)
+        SELECT revision, description, checksum, applied_at, duration_ms, applied, skipped, drift, operations, seq + 1 FROM idem_version`);
+    },
+    message: /idem_version is damaged: a revision is recorded more than once: r0 \(2 rows, seq 1, 2\)/,
+    hint: /DELETE FROM idem_version WHERE revision = 'r0' AND seq <> 1/,
+  },
+  {
+    name: 'an empty revision',
+    damage: (p) => p.exec(`INSERT INTO idem_version (revision, description, checksum, applied_at, duration_ms, applied, skipped, drift, operations, seq)
+      VALUES ('', 'by hand', 'x', '2020-01-01T00:00:00.000Z', 0, 0, 0, 0, '{}', 2)`),
+    message: /idem_version is damaged: a row \(seq 2\) has an empty revision/,
+    hint: /DELETE FROM idem_version WHERE revision IS NULL OR TRIM\(revision\) = ''/,
+  },
+  {
+    name: 'a dropped column',
+    damage: (p) => p.exec('ALTER TABLE idem_version DROP COLUMN description'),
+    message: /idem_version is damaged: it has no column description/,
+    hint: /rename idem_version away .*idem up/,
+  },
+];
+
+const READS_VERSION_TABLE: Array<{ command: string[]; report?: 'doctor' }> = [
+  { command: ['up'] }, { command: ['down', '-1'] }, { command: ['status'] }, { command: ['history'] }, { command: ['heads'] },
+  { command: ['plan'] }, { command: ['stamp', 'r0'] }, { command: ['doctor'], report: 'doctor' },
+];
+
+for (const d of VERSION_DAMAGE) {
+  for (const r of READS_VERSION_TABLE) {
+    cases.push({
+      name: `${d.name}: ${r.command.join(' ')} refuses it`,
+      setup: (p) => d.damage(p),
+      args: r.command, exit: EXIT.history, code: 'VERSION_TABLE_INVALID', message: d.message, hint: d.hint,
+      ...(r.report ? { report: r.report } : {}),
+    });
+  }
+}
+
 after(async () => {
   if (bare) await rm(bare, { recursive: true, force: true });
 });
@@ -667,6 +719,13 @@ async function runCase(engine: Engine, p: TestProject, c: Case, ctx: Ctx): Promi
     return;
   }
 
+  if (c.report === 'doctor') {
+    await assertDoctorFails(run, args, exit, (typeof c.code === 'function' ? c.code(engine.name) : c.code)!, message,
+      typeof c.hint === 'function' ? c.hint(engine.name) : c.hint ?? /./);
+    assert.equal(await p.fingerprint({ includeVersionTable: true }), before, 'doctor changed the database');
+    return;
+  }
+
   const { human, json } = await assertFails(run, args, {
     exit,
     code: (typeof c.code === 'function' ? c.code(engine.name) : c.code)!,
@@ -694,4 +753,25 @@ async function runCase(engine: Engine, p: TestProject, c: Case, ctx: Ctx): Promi
     assert.equal(again.code, 0, show(again));
     assert.match(again.stdout, /up: nothing to do/, show(again));
   }
+}
+
+/** `idem doctor` names the problem as a FAIL finding with its fix, as typed and under --json, and exits as `up` would. */
+async function assertDoctorFails(run: (a: string[]) => Promise<CliResult>, args: string[], exit: number, code: string, message: RegExp, hint: RegExp): Promise<void> {
+  const human = await run(args);
+  assert.equal(human.code, exit, show(human));
+  const fail = /^FAIL +\S+ +(.+)$/m.exec(human.stdout);
+  assert.ok(fail, `no FAIL finding:\n${show(human)}`);
+  assert.match(fail[1]!, message, show(human));
+  assert.match(human.stdout.slice(fail.index), /^ +fix: (.+)$/m, show(human));
+  assert.match(/^ +fix: (.+)$/m.exec(human.stdout.slice(fail.index))![1]!, hint, show(human));
+  assertNoStack(human);
+  const json = await run(['--json', ...args]);
+  assert.equal(json.code, exit, show(json));
+  const records = json.events as unknown as Array<Record<string, unknown>>;
+  const finding = records.find((e) => e.event === 'finding' && e.level === 'error');
+  assert.ok(finding, show(json));
+  assert.equal(finding.code, code, show(json));
+  assert.match(String(finding.message), message);
+  assert.match(String(finding.fix), hint);
+  assert.equal(records.at(-1)!.blocking, code, show(json));
 }

@@ -21,6 +21,7 @@ import type { Connection, ConnectionOptions, ResultSetHeader } from 'mysql2/prom
 import { IdemError } from '../../errors.ts';
 import { AnswerInFlight } from '../answer-in-flight.ts';
 import { maskUrl } from '../connection-url.ts';
+import { passwordsOf, withoutPasswords } from '../../secrets.ts';
 import type { Driver, ExecResult } from '../dialect.ts';
 import { GALERA_VARIABLES } from './mysql-galera.ts';
 import type { MysqlFlavor } from './mysql-types.ts';
@@ -115,12 +116,12 @@ export class MysqlDriver implements Driver {
       options = mysqlConnectionOptions(url);
     } catch {
       throw new IdemError('URL_INVALID', `the database URL ${maskUrl(url)} is not a valid URL`, {
-        hint: 'write it as mysql://user:password@host:3306/database (percent-encode special characters in the password)',
+        hint: 'write it as mysql://user:<password>@host:3306/database (percent-encode special characters in the password)',
       });
     }
     if (options.database === '') {
       throw new IdemError('URL_INVALID', `the MySQL/MariaDB URL ${maskUrl(url)} names no database`, {
-        hint: 'add the database to the URL: mysql://user:password@host:3306/database',
+        hint: 'add the database to the URL: mysql://user:<password>@host:3306/database',
       });
     }
     const lib = mysql2 ?? await loadMysql2();
@@ -290,8 +291,8 @@ function connectionError(error: unknown, url: string, where: string, options: Co
   const errno = typeof e?.errno === 'number' ? e.errno : undefined;
   const target = maskUrl(url);
   // The server's own text never carries the password; this guards against one that would.
-  const secret = options.password ?? '';
-  const clean = (text: string): string => (secret.length >= 3 ? text.replaceAll(secret, '***') : text);
+  const passwords = [...passwordsOf(url), ...(options.password ? [options.password] : [])];
+  const clean = (text: string): string => withoutPasswords(text, passwords);
   const fail = (reason: string, message: string, hint: string): IdemError =>
     new IdemError('CONNECTION', `${clean(message)} (${target})`, { cause: error, hint, data: { reason } });
   if (code === 'ECONNREFUSED' || code === 'ENOENT') {

@@ -21,6 +21,7 @@
  */
 import type { Client, ClientConfig, QueryResult } from 'pg';
 import { IdemError } from '../../errors.ts';
+import { passwordsOf, withoutPasswords } from '../../secrets.ts';
 import { AnswerInFlight } from '../answer-in-flight.ts';
 import type { Driver, ExecResult } from '../dialect.ts';
 import { inlinePostgresParameters } from './postgres-placeholders.ts';
@@ -120,7 +121,7 @@ export class PostgresDriver implements Driver {
       await client.connect();
     } catch (error) {
       await client.end().catch(() => undefined);
-      throw connectionError(error, options.label, secretsOf(options.connectionString));
+      throw connectionError(error, options.label, passwordsOf(options.connectionString));
     }
     return new PostgresDriver(client, options.label);
   }
@@ -558,7 +559,7 @@ const SESSION_CHECK_FAILED = new RegExp(`"${SESSION_CHECK} (\\d+)"`);
  */
 export function connectionError(error: unknown, label: string, secrets: readonly string[] = []): IdemError {
   const code = errorCode(error);
-  const dbMessage = scrub(error instanceof Error ? error.message : String(error), secrets);
+  const dbMessage = withoutPasswords(error instanceof Error ? error.message : String(error), secrets);
   // The cause is rebuilt from the message and code alone: a driver error may carry the URL it was given (TypeError.input).
   const cause = Object.assign(new Error(dbMessage), code === undefined ? {} : { code });
   const make = (message: string, hint: string): IdemError => new IdemError('CONNECTION', message, { cause, hint });
@@ -601,20 +602,6 @@ function beginError(error: unknown, label: string): unknown {
   return new IdemError('CONFIG', `${label} goes through a pooler in statement pooling mode, which allows no transaction; idem runs each migration in one`, {
     cause: error, hint: 'point the URL at a pool in transaction or session mode (PgBouncer pool_mode = transaction), or at PostgreSQL itself',
   });
-}
-
-/** The password as written in the URL and decoded, to keep out of any text. */
-function secretsOf(url: string): string[] {
-  try {
-    const password = new URL(url).password;
-    return password === '' ? [] : [password, decodeURIComponent(password)];
-  } catch {
-    return [];
-  }
-}
-
-function scrub(text: string, secrets: readonly string[]): string {
-  return secrets.reduce((out, secret) => (secret.length > 0 ? out.replaceAll(secret, '***') : out), text);
 }
 
 /** The SQLSTATE or Node error code; an AggregateError (IPv6 then IPv4 attempts) gives its first inner one. */

@@ -131,7 +131,7 @@ export function splitIdemParameters(url: string): { connectionString: string; sc
     parsed = new URL(url);
   } catch {
     throw new IdemError('URL_INVALID', `the database URL ${maskUrl(url)} is not a valid URL`, {
-      hint: 'write it as postgres://user:password@host:port/database (percent-encode special characters in the password)',
+      hint: 'write it as postgres://user:<password>@host:port/database (percent-encode special characters in the password)',
     });
   }
   const schema = parsed.searchParams.get('schema') ?? undefined;
