@@ -102,5 +102,27 @@ export function describeCause(cause: unknown): string | undefined {
     const code = (cause as { code?: unknown; errcode?: unknown }).errcode ?? (cause as { code?: unknown }).code;
     return typeof code === 'string' || typeof code === 'number' ? `${cause.message} (${code})` : cause.message;
   }
-  return String(cause);
+  return describeThrown(cause);
+}
+
+/**
+ * Anything a migration (or a config module) threw, as text, without
+ * throwing again: `throw Object.create(null)` or an object whose toString
+ * throws has no string form, and failing to print it must not turn a
+ * migration's error into "a bug in idem".
+ */
+export function describeThrown(value: unknown): string {
+  if (value instanceof Error) return value.message;
+  if (typeof value === 'object' && value !== null && typeof (value as { message?: unknown }).message === 'string') return (value as { message: string }).message;
+  try {
+    return String(value);
+  } catch {
+    try {
+      const json = JSON.stringify(value);
+      if (json !== undefined) return `a non-Error value ${json}`;
+    } catch {
+      // neither form: said below
+    }
+    return `a non-Error ${typeof value} that cannot be shown as text`;
+  }
 }

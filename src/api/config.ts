@@ -8,7 +8,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { IdemError } from '../errors.ts';
+import { describeThrown, IdemError } from '../errors.ts';
 import { maskUrlsIn } from '../secrets.ts';
 import type { EventSink } from '../runner/events.ts';
 
@@ -115,7 +115,7 @@ async function readConfigFile(cwd: string): Promise<ConfigFile | undefined> {
     }
   } catch (error) {
     // Its text may quote the URL it was about to export: shown masked, as every URL is.
-    throw new IdemError('CONFIG', `cannot load the config file ${name}: ${maskUrlsIn(String((error as Error)?.message ?? error))}`, {
+    throw new IdemError('CONFIG', `cannot load the config file ${name}: ${maskUrlsIn(describeThrown(error))}`, {
       cause: error, hint: `fix ${name} (it must ${name.endsWith('.json') ? 'be valid JSON' : 'export default { url, dir }'}), or remove it`,
     });
   }

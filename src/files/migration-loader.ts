@@ -271,6 +271,20 @@ function locationFromHeader(stack: string | undefined): Location | undefined {
   return { file, line: Number(head[2]), column };
 }
 
+/**
+ * Where in a migration file something it ran threw (`0001_add_groups.ts:12:9`),
+ * from the first stack frame in that file; undefined when no frame is in it
+ * (a non-Error value has no stack).
+ */
+export function thrownAt(error: unknown, paths: ReadonlyArray<string | undefined>): string | undefined {
+  const stack = error instanceof Error ? error.stack : undefined;
+  for (const path of paths) {
+    const at = path === undefined ? undefined : locationFromFrames(stack, path);
+    if (at) return `${displayPath(at.file)}:${at.line}:${at.column}`;
+  }
+  return undefined;
+}
+
 function locationFromFrames(stack: string | undefined, path: string): Location | undefined {
   if (stack === undefined) return undefined;
   const url = pathToFileURL(path).href;

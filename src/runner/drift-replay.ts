@@ -18,7 +18,7 @@
  */
 import { namesInUse, tableNamed, type CatalogTable } from '../catalog/snapshot.ts';
 import type { DialectSession } from '../dialect/dialect.ts';
-import { isIdemError } from '../errors.ts';
+import { describeThrown, isIdemError } from '../errors.ts';
 import type { MigrationFile } from '../files/migration-files.ts';
 import { createMigrationContext, type Difference, type OperationExecutor, type OperationResult, type TableSummary } from '../plan/migration-context.ts';
 import { operationTarget, type Operation } from '../plan/operations.ts';
@@ -88,7 +88,7 @@ export async function replayForDrift(session: DialectSession, applied: AppliedRe
     try {
       await modules[index]!.up(createMigrationContext(executor));
     } catch (error) {
-      stopped = { revision: file.revision, message: isIdemError(error) ? error.message : String((error as Error)?.message ?? error) };
+      stopped = { revision: file.revision, message: isIdemError(error) ? error.message : describeThrown(error) };
       break;
     }
   }

@@ -5,8 +5,9 @@
  */
 import type { CatalogSnapshot } from '../catalog/snapshot.ts';
 import type { CatalogReader, DialectSession } from '../dialect/dialect.ts';
-import { IdemError, isIdemError } from '../errors.ts';
+import { describeThrown, IdemError, isIdemError } from '../errors.ts';
 import type { MigrationFile } from '../files/migration-files.ts';
+import { thrownAt } from '../files/migration-loader.ts';
 import { createMigrationContext } from '../plan/migration-context.ts';
 import { checkDownSteps, loadAll, recordRun, type StepResult } from './apply-steps.ts';
 import { refuseProblems } from './pending-check.ts';
@@ -73,7 +74,7 @@ export async function planSteps(options: PlanStepsOptions): Promise<PlannedSteps
       await run(createMigrationContext(executor));
     } catch (error) {
       if (isIdemError(error)) throw error.within(file.revision);
-      throw new IdemError('OPERATION_FAILED', `migration ${file.file} threw while planning: ${(error as Error)?.message ?? String(error)}`, {
+      throw new IdemError('OPERATION_FAILED', `migration ${thrownAt(error, [file.realPath, file.path]) ?? file.file} threw while planning: ${describeThrown(error)}`, {
         revision: file.revision, cause: error, hint: 'fix the migration; `idem up` would fail the same way',
       });
     }

@@ -7,9 +7,9 @@
  * migrations, what another runner did meanwhile is read again, never redone.
  */
 import type { DialectSession, TransactionControl } from '../dialect/dialect.ts';
-import { IdemError, isIdemError } from '../errors.ts';
+import { describeThrown, IdemError, isIdemError } from '../errors.ts';
 import type { MigrationFile } from '../files/migration-files.ts';
-import type { LoadedMigration } from '../files/migration-loader.ts';
+import { thrownAt, type LoadedMigration } from '../files/migration-loader.ts';
 import { createMigrationContext } from '../plan/migration-context.ts';
 import type { ApplyOptions, StepResult } from './apply-steps.ts';
 import type { CatalogState } from './catalog-state.ts';
@@ -321,7 +321,7 @@ function interruptionSaysWhatHappened(error: unknown, transaction: boolean): unk
 export function asMigrationError(error: unknown, file: MigrationFile, before: StepResult[]): IdemError {
   const wrapped = isIdemError(error)
     ? error.within(file.revision)
-    : new IdemError('OPERATION_FAILED', `migration ${file.file} threw: ${(error as Error)?.message ?? String(error)}`, {
+    : new IdemError('OPERATION_FAILED', `migration ${thrownAt(error, [file.realPath, file.path]) ?? file.file} threw: ${describeThrown(error)}`, {
       revision: file.revision, cause: error, hint: 'fix the migration, then re-run: operations that already hold are skipped',
     });
   return new IdemError(wrapped.code, wrapped.message, {

@@ -156,7 +156,21 @@ const cases: Case[] = [
     name: 'a migration that throws after its first operation',
     files: [next(`${table('made')}\nthrow new Error('kaboom from r1');`)],
     args: ['up'], exit: EXIT.migrationFailed, code: 'OPERATION_FAILED',
-    message: /migration 0001_r1\.ts threw: kaboom from r1/, hint: /fix the migration, then re-run/,
+    message: /migration migrations\/0001_r1\.ts:\d+:\d+ threw: kaboom from r1/, hint: /fix the migration, then re-run/,
+    fix: next(table('made')),
+  },
+  {
+    name: 'a migration that throws an object with no prototype (no string form)',
+    files: [next(`${table('made')}\nthrow Object.create(null);`)],
+    args: ['up'], exit: EXIT.migrationFailed, code: 'OPERATION_FAILED',
+    message: /migration 0001_r1\.ts threw: a non-Error value \{\}/, hint: /fix the migration, then re-run/,
+    fix: next(table('made')),
+  },
+  {
+    name: 'a migration that throws an object whose toString throws',
+    files: [next(`${table('made')}\nthrow { toString() { throw new Error('no text'); }, toJSON() { throw new Error('no JSON'); } };`)],
+    args: ['up'], exit: EXIT.migrationFailed, code: 'OPERATION_FAILED',
+    message: /migration 0001_r1\.ts threw: a non-Error object that cannot be shown as text/, hint: /fix the migration, then re-run/,
     fix: next(table('made')),
   },
   {
