@@ -330,7 +330,7 @@ const cases: Case[] = [
       else c.vars.user = scratch();
     },
     args: (p, c) => ['--url', withUrl(p, (u) => { u.username = c.vars.user!; u.password = 'wrong-pass1'; }), 'up'], url: false,
-    exit: EXIT.unavailable, code: 'CONNECTION',
+    exit: EXIT.usage, code: 'CONFIG',
     message: (e) => pick(e, { sqlite: /never/, postgres: /cannot log in .*role "idem_bad_\w+" does not exist/, mariadb: /access denied for user "idem_bad_\w+"/ }),
     hint: (e) => pick(e, { sqlite: /never/, postgres: /check the user name/, mariadb: /check the user and password/ }),
   },
@@ -338,7 +338,7 @@ const cases: Case[] = [
     name: 'an unknown database',
     only: { engines: ['postgres', 'mariadb'], why: 'SQLite creates its file (and folder) on first use' },
     args: (p) => ['--url', withUrl(p, (u) => { u.pathname = '/idem_no_such_db'; }), 'up'], url: false,
-    exit: EXIT.unavailable, code: 'CONNECTION',
+    exit: EXIT.usage, code: 'CONFIG',
     message: /"idem_no_such_db" does not exist/, hint: /create/,
   },
   {

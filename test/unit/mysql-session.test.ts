@@ -154,7 +154,7 @@ describe('MariaDB server', { skip: withoutMariadb }, () => {
     it('reports a wrong password without showing it', async () => {
       const secret = 'definitely-not-Th3-password';
       const error = await failure(openMysqlSession({ url: withPassword(url, secret), variant: 'mariadb' }, []));
-      assert.equal(error.code, 'CONNECTION');
+      assert.equal(error.code, 'CONFIG');
       assert.equal(error.data?.reason, 'access-denied');
       assert.match(error.message, /^access denied for user "root" at .*\(mysql:\/\/root:\*\*\*@/);
       assertNoSecret(error, secret);
@@ -162,7 +162,7 @@ describe('MariaDB server', { skip: withoutMariadb }, () => {
 
     it('reports an unknown database by name', async () => {
       const error = await failure(openMysqlSession({ url: withDatabase(ADMIN_URL, `${database}_missing`), variant: 'mariadb' }, []));
-      assert.equal(error.code, 'CONNECTION');
+      assert.equal(error.code, 'CONFIG');
       assert.equal(error.data?.reason, 'unknown-database');
       assert.match(error.message, new RegExp(`database "${database}_missing" does not exist`));
       assert.match(error.hint ?? '', /CREATE DATABASE/);

@@ -207,7 +207,7 @@ describe('PostgreSQL server', { skip: withoutPostgres }, () => {
     it('an unknown database', async () => {
       const bad = withPath(ADMIN_URL, 'idem_no_such_database', secret);
       const error = await openPostgresSession({ url: bad }, []).then(() => assert.fail('connected'), (e: unknown) => e);
-      isIdemError('CONNECTION', /database "idem_no_such_database" does not exist/)(error);
+      isIdemError('CONFIG', /database "idem_no_such_database" does not exist/)(error);
       assert.match((error as IdemError).message, /:\*\*\*@/);
       assert.match((error as IdemError).hint ?? '', /create the database/);
       noSecret(error);

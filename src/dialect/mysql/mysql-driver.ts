@@ -293,8 +293,9 @@ function connectionError(error: unknown, url: string, where: string, options: Co
   // The server's own text never carries the password; this guards against one that would.
   const passwords = [...passwordsOf(url), ...(options.password ? [options.password] : [])];
   const clean = (text: string): string => withoutPasswords(text, passwords);
+  // A refused login or a missing database is the configuration's to fix (exit 2): retrying cannot help.
   const fail = (reason: string, message: string, hint: string): IdemError =>
-    new IdemError('CONNECTION', `${clean(message)} (${target})`, { cause: error, hint, data: { reason } });
+    new IdemError(reason === 'access-denied' || reason === 'unknown-database' ? 'CONFIG' : 'CONNECTION', `${clean(message)} (${target})`, { cause: error, hint, data: { reason } });
   if (code === 'ECONNREFUSED' || code === 'ENOENT') {
     return fail('refused', `cannot connect to MySQL/MariaDB at ${where}: connection refused`, 'start the server or check host and port; `--wait <seconds>` retries while it starts');
   }

@@ -563,6 +563,8 @@ export function connectionError(error: unknown, label: string, secrets: readonly
   // The cause is rebuilt from the message and code alone: a driver error may carry the URL it was given (TypeError.input).
   const cause = Object.assign(new Error(dbMessage), code === undefined ? {} : { code });
   const make = (message: string, hint: string): IdemError => new IdemError('CONNECTION', message, { cause, hint });
+  // A refused login or a missing database is the configuration's to fix: retrying cannot help.
+  const misconfigured = (message: string, hint: string): IdemError => new IdemError('CONFIG', message, { cause, hint });
   switch (code) {
     case 'ECONNREFUSED':
       return make(`cannot reach ${label}: connection refused — is the server up?`,
@@ -574,11 +576,11 @@ export function connectionError(error: unknown, label: string, secrets: readonly
     case 'ECONNRESET':
       return make(`cannot connect to ${label}: the server closed the connection`, 'check the server log; it may be starting, or refuse SSL/non-SSL');
     case '28P01':
-      return make(`cannot log in to ${label}: ${dbMessage}`, 'check the user and password in the URL (percent-encode special characters)');
+      return misconfigured(`cannot log in to ${label}: ${dbMessage}`, 'check the user and password in the URL (percent-encode special characters)');
     case '28000':
-      return make(`cannot log in to ${label}: ${dbMessage}`, 'check the user name, and that pg_hba.conf lets it connect from here');
+      return misconfigured(`cannot log in to ${label}: ${dbMessage}`, 'check the user name, and that pg_hba.conf lets it connect from here');
     case '3D000':
-      return make(`cannot connect to ${label}: ${dbMessage}`, 'create the database (createdb <name>) or fix its name in the URL');
+      return misconfigured(`cannot connect to ${label}: ${dbMessage}`, 'create the database (createdb <name>) or fix its name in the URL');
     case '57P03':
       return make(`cannot connect to ${label}: the server is starting up or shutting down`, 're-run in a moment');
     case '53300':
