@@ -150,7 +150,7 @@ for (const engine of engines) {
       const r = await p.cli(['--quiet', 'up']);
       assert.equal(r.code, EXIT.migrationFailed, show(r));
       assert.equal(r.stdout, '');
-      assert.match(r.stderr, /^error: q2: migration 0002_q2\.ts threw: quietly broken$/m);
+      assert.match(r.stderr, /^error: q2: migration migrations\/0002_q2\.ts:\d+:\d+ threw: quietly broken$/m);
     });
   });
 }

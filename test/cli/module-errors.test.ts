@@ -52,7 +52,7 @@ for (const engine of engines) {
       await p.write({ revision: 'boom', revises: 'ok1', up: `${table('t_half')}\nthrow new Error('the backfill found 3 orphans');` });
       const { human, json } = await assertFails(p, ['up'], {
         exit: EXIT.migrationFailed, code: 'OPERATION_FAILED',
-        message: /migration 0002_boom\.ts threw: the backfill found 3 orphans/,
+        message: /migration migrations\/0002_boom\.ts:\d+:\d+ threw: the backfill found 3 orphans/,
         hint: /fix the migration, then re-run/,
       });
       assert.match(human.stderr, /^error: boom: /m);
