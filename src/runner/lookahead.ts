@@ -105,7 +105,7 @@ export class RunLookahead {
         const removal = this.#laterRemoval(object, position);
         return removal && { revision: removal.revision, op: removal.op as SchemaOperation, lookahead: this.after(removal.position) };
       },
-      laterCreation: (object) => this.#laterCreation(object, position),
+      laterCreation: (object) => this.#laterCreation(object, position)?.revision,
       laterRecreation: (op) => this.#laterRecreation(op, position),
       ...(this.#recordedOnly.size > 0 ? { ownedLater: (op: SchemaOperation) => this.#ownedLater(op, position) } : {}),
     };
@@ -133,11 +133,11 @@ export class RunLookahead {
   }
 
   /** The first later operation of this run that creates the object, when nothing removes or moves it before. */
-  #laterCreation(object: ObjectName, position: number): string | undefined {
+  #laterCreation(object: ObjectName, position: number): RecordedOperation | undefined {
     const list = this.#onTable(object.table);
     for (let i = firstAfter(list, position); i < list.length; i++) {
       const effect = effectOn(list[i]!.op, object);
-      if (effect === 'creates') return list[i]!.revision;
+      if (effect === 'creates') return list[i];
       if (effect !== undefined) return undefined;
     }
     return undefined;
@@ -156,13 +156,8 @@ export class RunLookahead {
     const list = this.#onTable(object.table);
     const createdEarlier = list.some((r) => r.position < position && !this.#recordedOnly.has(r.revision) && effectOn(r.op, object) === 'creates');
     if (!createdEarlier) return undefined;
-    for (let i = firstAfter(list, position); i < list.length; i++) {
-      const r = list[i]!;
-      const effect = effectOn(r.op, object);
-      if (effect === 'creates') return { revision: r.revision, op: r.op as SchemaOperation, lookahead: this.after(r.position) };
-      if (effect !== undefined) return undefined;
-    }
-    return undefined;
+    const again = this.#laterCreation(object, position);
+    return again && { revision: again.revision, op: again.op as SchemaOperation, lookahead: this.after(again.position) };
   }
 
   /**
